@@ -1,0 +1,62 @@
+"""The swarm site.yml built: Docker on every node, one manager leading, the worker joined."""
+
+import json
+
+import pytest
+
+
+def node_list(host):
+    out = host.check_output("docker node ls --format '{{json .}}'")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_docker_runs_on_every_node(managers, workers):
+    for node in managers + workers:
+        version = node.check_output("docker info --format '{{.ServerVersion}}'")
+        assert version[:2].isdigit(), "%s: no engine answered: %r" % (node.backend.get_hostname(), version)
+
+
+def test_daemon_json_is_the_inventory_one(managers, workers):
+    for node in managers + workers:
+        daemon = json.loads(node.file("/etc/docker/daemon.json").content_string)
+        assert daemon["log-driver"] == "json-file"
+        assert node.check_output("docker info --format '{{.LoggingDriver}}'") == "json-file"
+
+
+def test_manager_lists_both_nodes_ready_and_active(manager):
+    nodes = node_list(manager)
+    assert sorted(n["Hostname"] for n in nodes) == ["manager1", "worker1"]
+    for node in nodes:
+        assert node["Status"] == "Ready", node
+        assert node["Availability"] == "Active", node
+    assert [n["Hostname"] for n in nodes if n["ManagerStatus"] == "Leader"] == ["manager1"]
+
+
+@pytest.mark.parametrize("field, expected", [("LocalNodeState", "active"), ("ControlAvailable", "false")])
+def test_worker_is_a_joined_worker(workers, field, expected):
+    for worker in workers:
+        assert worker.check_output("docker info --format '{{.Swarm.%s}}'" % field) == expected
+
+
+def test_health_module_reports_healthy(manager):
+    result = manager.ansible(
+        "homelab.swarm.swarm_health",
+        "expected_nodes=manager1,worker1 wait_timeout=30",
+        check=False,
+    )
+    assert result["healthy"] is True, result
+    assert result["summary"]["leader"] == "manager1"
+    assert result["summary"]["ready"] == 2
+    assert result["summary"]["missing"] == []
+    assert result.get("changed") is False
+
+
+def test_health_module_names_a_missing_node(manager):
+    result = manager.ansible(
+        "homelab.swarm.swarm_health",
+        "expected_nodes=manager1,worker1,worker9 fail_on_unhealthy=false",
+        check=True,
+    )
+    assert result["healthy"] is False
+    assert result["summary"]["missing"] == ["worker9"]
+    assert any("worker9" in problem for problem in result["problems"]), result["problems"]

@@ -1,0 +1,739 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+#
+# Copyright (c) 2026, homelab.swarm maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+DOCUMENTATION = r"""
+module: swarm_health
+
+short_description: Assert that a Docker Swarm cluster is healthy
+
+version_added: 0.1.0
+
+description:
+  - Lists the nodes of a Docker Swarm with C(docker node ls --format '{{json .}}') on a swarm manager and checks that the
+    expected nodes are present, V(Ready) and V(Active), that there is exactly one leader and that enough managers are reachable.
+  - Optionally polls until the swarm is healthy or O(wait_timeout) expires, for example right after nodes joined or a
+    manager was restarted.
+  - Uses the docker CLI on the target host, so neither the Docker SDK for Python nor access to the Docker API from the
+    controller is needed. Works with the docker CLI 20.10 and newer.
+  - Never changes anything, so the module always reports RV(ignore:changed=false).
+  - When the target is a swarm worker, is not part of a swarm, may not talk to the Docker daemon (permission denied), or the
+    CLI prints a line that cannot be parsed, the module fails at once, whatever O(wait_timeout) says.
+  - When the swarm has no leader (raft quorum lost) or the manager did not answer in time, this is a swarm health problem.
+    It is retried while O(wait_timeout) allows and then reported like any other problem.
+  - When the Docker daemon is not reachable or the CLI fails in another way, this is retried while O(wait_timeout) allows.
+    Then the module fails, even with O(fail_on_unhealthy=false), since the health of the swarm is not known.
+
+author:
+  - homelab.swarm maintainers
+
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads the cluster state, so it runs unchanged in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+
+options:
+  expected_nodes:
+    description:
+      - Hostnames (as shown by C(docker node ls)) that must be part of the swarm.
+      - Expected hostnames that are not in the swarm are returned in RV(summary.missing) and are a problem.
+      - Nodes in the swarm that are not listed here are returned in RV(summary.unexpected); they are a problem only with
+        O(fail_on_unexpected=true).
+      - When set, O(require_ready) and O(require_active) only look at these nodes. When empty, they look at every node.
+      - Hostnames are compared case-insensitively.
+    type: list
+    elements: str
+    default: []
+  fail_on_unexpected:
+    description:
+      - Treat nodes that are in the swarm but not in O(expected_nodes) as a problem.
+      - Has no effect when O(expected_nodes) is empty.
+    type: bool
+    default: false
+  require_ready:
+    description:
+      - Every checked node (see O(expected_nodes)) must have the status V(Ready).
+      - V(Down), V(Unknown) and V(Disconnected) nodes are then a problem.
+    type: bool
+    default: true
+  require_active:
+    description:
+      - Every checked node (see O(expected_nodes)) must have the availability V(Active).
+      - Nodes set to V(Drain) or V(Pause) are then a problem.
+    type: bool
+    default: true
+  require_leader:
+    description:
+      - The swarm must have exactly one manager with the manager status V(Leader).
+    type: bool
+    default: true
+  min_managers:
+    description:
+      - Minimum number of managers that must be reachable, that is have the manager status V(Leader) or V(Reachable).
+      - Managers with the manager status V(Unreachable) are always reported as a problem, since they count towards the raft
+        quorum size.
+      - Use V(0) to skip this check.
+    type: int
+    default: 1
+  fail_on_version_skew:
+    description:
+      - Treat nodes running different Docker Engine versions as a problem.
+      - The skew is always returned in RV(summary.version_skew).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to keep polling until the swarm is healthy.
+      - With V(0), the node list is read once.
+    type: int
+    default: 0
+  poll_interval:
+    description:
+      - Seconds to wait between two attempts while polling.
+      - Must be at least V(1).
+    type: int
+    default: 5
+  fail_on_unhealthy:
+    description:
+      - Fail the task when the swarm is still unhealthy at the end.
+      - When V(false), the module returns RV(healthy=false) and the RV(problems) instead.
+    type: bool
+    default: true
+  docker_cli:
+    description:
+      - Path or name of the docker CLI on the target host.
+      - A bare name is looked up in E(PATH) and the usual C(sbin) directories.
+    type: path
+    default: docker
+  docker_host:
+    description:
+      - Daemon socket to connect to, passed to the CLI as C(--host).
+      - When not set, the CLI uses E(DOCKER_HOST) or its default socket.
+    type: str
+
+notes:
+  - Run the module on a swarm manager, for example with C(delegate_to) or C(run_once) on a manager group.
+  - After a node left and joined the swarm again, C(docker node ls) lists the old entry as V(Down) next to the new one
+    until it is removed with C(docker node rm). The module reports such hostnames in RV(summary.duplicates) and treats them
+    as healthy as long as one of the entries is V(Ready).
+
+requirements:
+  - docker CLI 20.10 or newer on the target host, talking to a swarm manager.
+
+seealso:
+  - module: community.docker.docker_node_info
+  - module: community.docker.docker_swarm_info
+"""
+
+EXAMPLES = r"""
+---
+- name: Check that the swarm is healthy
+  homelab.swarm.swarm_health:
+
+- name: Wait up to two minutes for all nodes to be ready after provisioning
+  homelab.swarm.swarm_health:
+    expected_nodes: "{{ groups['swarm_managers'] + groups['swarm_workers'] }}"
+    min_managers: 3
+    wait_timeout: 120
+    poll_interval: 10
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+
+- name: Report the health without failing, and allow drained nodes
+  homelab.swarm.swarm_health:
+    require_active: false
+    fail_on_unhealthy: false
+  register: swarm
+
+- name: Show the problems
+  ansible.builtin.debug:
+    var: swarm.problems
+  when: not swarm.healthy
+"""
+
+RETURN = r"""
+healthy:
+  description: Whether no problem was found in the last attempt.
+  returned: always
+  type: bool
+  sample: true
+problems:
+  description:
+    - One line per problem found in the last attempt, naming the node and why.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "worker1: status Down"
+    - "manager2: manager Unreachable"
+    - "worker2: expected but not in the swarm"
+attempts:
+  description: How many times the node list was read.
+  returned: always
+  type: int
+  sample: 1
+nodes:
+  description:
+    - The nodes of the swarm as listed by C(docker node ls), in that order.
+    - Empty when the node list could not be read (for example when the swarm has no leader).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The node ID.
+      type: str
+      sample: yeprklaua13ywnt70migw27ee
+    hostname:
+      description: The hostname of the node.
+      type: str
+      sample: manager1
+    status:
+      description: The node status, one of V(Ready), V(Down), V(Unknown) and V(Disconnected).
+      type: str
+      sample: Ready
+    availability:
+      description: The node availability, one of V(Active), V(Pause) and V(Drain).
+      type: str
+      sample: Active
+    manager_status:
+      description: V(Leader), V(Reachable) or V(Unreachable) for managers, the empty string for workers.
+      type: str
+      sample: Leader
+    is_manager:
+      description: Whether the node is a manager.
+      type: bool
+      sample: true
+    is_leader:
+      description: Whether the node is the raft leader.
+      type: bool
+      sample: true
+    engine_version:
+      description: The Docker Engine version of the node.
+      type: str
+      sample: 20.10.24+dfsg1
+    self:
+      description: Whether this is the node the module ran on.
+      type: bool
+      sample: true
+summary:
+  description: Counts and lists computed from RV(nodes).
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: Number of entries in the node list, stale duplicates included.
+      type: int
+      sample: 4
+    ready:
+      description: Number of entries with the status V(Ready).
+      type: int
+      sample: 4
+    active:
+      description: Number of entries with the availability V(Active).
+      type: int
+      sample: 4
+    managers:
+      description: Number of manager entries, whatever their manager status.
+      type: int
+      sample: 3
+    reachable_managers:
+      description: Number of managers with the manager status V(Leader) or V(Reachable).
+      type: int
+      sample: 3
+    quorum:
+      description: Whether more than half of the managers are reachable.
+      type: bool
+      sample: true
+    leader:
+      description: Hostname of the leader, V(null) when there is none.
+      type: str
+      sample: manager1
+    unreachable_managers:
+      description: Hostnames of the managers with the manager status V(Unreachable).
+      type: list
+      elements: str
+      sample: []
+    missing:
+      description: Hostnames from O(expected_nodes) that are not in the swarm.
+      type: list
+      elements: str
+      sample: [worker2]
+    unexpected:
+      description: Hostnames in the swarm that are not in O(expected_nodes). Always empty when O(expected_nodes) is empty.
+      type: list
+      elements: str
+      sample: []
+    duplicates:
+      description: Hostnames listed more than once, usually a stale V(Down) entry of a node that joined again.
+      type: list
+      elements: str
+      sample: [worker1]
+    engine_versions:
+      description:
+        - Sorted unique Docker Engine versions of the nodes.
+        - For a duplicated hostname, only the entry that is used for the checks is counted.
+      type: list
+      elements: str
+      sample: [27.2.1, 27.5.1]
+    version_skew:
+      description: Whether the nodes run more than one Docker Engine version.
+      type: bool
+      sample: false
+"""
+
+import json
+import re
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+STATUS_READY = 'ready'
+AVAILABILITY_ACTIVE = 'active'
+MANAGER_LEADER = 'leader'
+MANAGER_REACHABLE = 'reachable'
+MANAGER_UNREACHABLE = 'unreachable'
+
+# Kinds of docker CLI failures, see classify_cli_error().
+ERROR_WORKER = 'worker'
+ERROR_NOT_IN_SWARM = 'not_in_swarm'
+ERROR_PERMISSION = 'permission'
+ERROR_NO_LEADER = 'no_leader'
+ERROR_TIMEOUT = 'timeout'
+ERROR_DAEMON = 'daemon'
+ERROR_OTHER = 'other'
+ERROR_PARSE = 'parse'
+
+# Failures that polling cannot fix: the module fails at once.
+FATAL_ERRORS = (ERROR_WORKER, ERROR_NOT_IN_SWARM, ERROR_PERMISSION, ERROR_PARSE)
+# Failures that describe the state of the swarm itself: reported as problems.
+SWARM_ERRORS = (ERROR_NO_LEADER, ERROR_TIMEOUT)
+
+
+class SwarmHealthError(Exception):
+    """The node list cannot be read or understood; ``msg`` is meant for the user."""
+
+    def __init__(self, msg, kind=ERROR_OTHER, stderr=None):
+        super(SwarmHealthError, self).__init__(msg)
+        self.msg = msg
+        self.kind = kind
+        self.stderr = stderr
+
+    @property
+    def fatal(self):
+        return self.kind in FATAL_ERRORS
+
+
+def _norm_key(key):
+    return re.sub(r'[^a-z0-9]', '', str(key).lower())
+
+
+def _to_text(value):
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value).strip()
+
+
+def _to_bool(value):
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return value != 0
+    return str(value).strip().lower() in ('true', 'yes', '1', '*')
+
+
+def normalize_node(raw):
+    """Turn one decoded C(docker node ls) JSON object into the dict returned in C(nodes).
+
+    Tolerates key spelling (C(ManagerStatus), C(manager_status), C(Manager Status)),
+    value case, and C(Self) given as a bool or as a string.
+    Raises ValueError when the object has no ID or no hostname.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError('expected a JSON object')
+    fields = dict((_norm_key(k), v) for k, v in raw.items())
+    node_id = _to_text(fields.get('id'))
+    hostname = _to_text(fields.get('hostname'))
+    if not node_id or not hostname:
+        raise ValueError('no ID or no Hostname key')
+    manager_status = _to_text(fields.get('managerstatus'))
+    return {
+        'id': node_id,
+        'hostname': hostname,
+        'status': _to_text(fields.get('status')),
+        'availability': _to_text(fields.get('availability')),
+        'manager_status': manager_status,
+        'is_manager': manager_status != '',
+        'is_leader': manager_status.lower() == MANAGER_LEADER,
+        'engine_version': _to_text(fields.get('engineversion')),
+        'self': _to_bool(fields.get('self')),
+    }
+
+
+def parse_node_list(output):
+    """Parse the output of C(docker node ls --format '{{json .}}') into a list of node dicts.
+
+    Accepts one JSON object per line (what every CLI since 17.x prints for this template)
+    and, for robustness, a single JSON array of objects. Blank lines are skipped.
+    Raises SwarmHealthError naming the first line that cannot be parsed.
+    """
+    text = (output or '').strip()
+    if text.startswith('['):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            try:
+                return [normalize_node(item) for item in decoded]
+            except ValueError as exc:
+                raise SwarmHealthError('Cannot parse the output of docker node ls (%s): %s' % (exc, text), kind=ERROR_PARSE)
+    nodes = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            decoded = json.loads(line)
+        except ValueError:
+            reason = 'not JSON'
+            if line == 'json':
+                reason += '; this docker CLI printed the literal word json, as 20.10 does for --format json'
+        else:
+            try:
+                nodes.append(normalize_node(decoded))
+                continue
+            except ValueError as exc:
+                reason = str(exc)
+        raise SwarmHealthError(
+            'Cannot parse line %d of the output of docker node ls (%s): %s' % (number, reason, line), kind=ERROR_PARSE)
+    return nodes
+
+
+def classify_cli_error(text):
+    """Return the kind of failure described by the docker CLI error output C(text)."""
+    lowered = (text or '').lower()
+    if 'not a swarm manager' in lowered:
+        if 'worker nodes' in lowered or 'promote' in lowered:
+            return ERROR_WORKER
+        return ERROR_NOT_IN_SWARM
+    if 'permission denied' in lowered and 'docker daemon' in lowered:
+        return ERROR_PERMISSION
+    if 'does not have a leader' in lowered or 'no leader' in lowered:
+        return ERROR_NO_LEADER
+    if 'deadlineexceeded' in lowered or 'deadline exceeded' in lowered:
+        return ERROR_TIMEOUT
+    if 'cannot connect to the docker daemon' in lowered or 'is the docker daemon running' in lowered:
+        return ERROR_DAEMON
+    return ERROR_OTHER
+
+
+def cli_error(rc, stdout, stderr):
+    """Build the SwarmHealthError for a failed C(docker node ls) run."""
+    detail = ' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split())
+    kind = classify_cli_error(detail)
+    if kind == ERROR_WORKER:
+        msg = ('This host is a swarm worker, not a manager: run the module on a swarm manager '
+               '(for example with delegate_to). docker said: %s' % detail)
+    elif kind == ERROR_NOT_IN_SWARM:
+        msg = ('This host is not part of a swarm (neither manager nor worker): initialize or join the swarm first, '
+               'or run the module on a swarm manager. docker said: %s' % detail)
+    elif kind == ERROR_PERMISSION:
+        msg = 'Permission denied talking to the Docker daemon (use become, or the docker group). docker said: %s' % detail
+    elif kind == ERROR_NO_LEADER:
+        msg = 'no leader (raft quorum lost?): %s' % detail
+    elif kind == ERROR_TIMEOUT:
+        msg = 'the manager did not answer in time (raft quorum lost?): %s' % detail
+    elif kind == ERROR_DAEMON:
+        msg = 'The Docker daemon is not running or not reachable. docker said: %s' % detail
+    else:
+        msg = 'docker node ls failed with rc %s: %s' % (rc, detail)
+    return SwarmHealthError(msg, kind=kind, stderr=stderr)
+
+
+def _version_key(version):
+    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'(\d+)', version) if part]
+
+
+def _choose_entry(entries):
+    """Pick the entry of a (possibly duplicated) hostname that the checks look at: Ready first, then Active, then managers."""
+    def rank(node):
+        return (
+            node['status'].lower() != STATUS_READY,
+            node['availability'].lower() != AVAILABILITY_ACTIVE,
+            not node['is_manager'],
+        )
+    return sorted(entries, key=rank)[0]
+
+
+def _label(node, entries_by_host):
+    """Name a node in a problem: its hostname, plus the ID when the hostname is listed more than once."""
+    if len(entries_by_host[node['hostname'].lower()]) > 1:
+        return '%s (ID %s)' % (node['hostname'], node['id'])
+    return node['hostname']
+
+
+def evaluate(nodes, expected_nodes=None, require_ready=True, require_active=True, require_leader=True,
+             min_managers=1, fail_on_unexpected=False, fail_on_version_skew=False):
+    """Check a parsed node list. Returns C((summary, problems)); the swarm is healthy when C(problems) is empty."""
+    expected_nodes = [name for name in (expected_nodes or []) if name]
+    problems = []
+
+    entries_by_host = {}
+    order = []
+    for node in nodes:
+        key = node['hostname'].lower()
+        if key not in entries_by_host:
+            entries_by_host[key] = []
+            order.append(key)
+        entries_by_host[key].append(node)
+    chosen = dict((key, _choose_entry(entries)) for key, entries in entries_by_host.items())
+
+    expected_keys = []
+    for name in expected_nodes:
+        if name.lower() not in expected_keys:
+            expected_keys.append(name.lower())
+    missing = [name for name in _unique(expected_nodes) if name.lower() not in entries_by_host]
+    unexpected = []
+    if expected_nodes:
+        unexpected = [chosen[key]['hostname'] for key in order if key not in expected_keys]
+    checked = [key for key in order if not expected_nodes or key in expected_keys]
+
+    duplicates = [chosen[key]['hostname'] for key in order if len(entries_by_host[key]) > 1]
+
+    for key in checked:
+        node = chosen[key]
+        entries = entries_by_host[key]
+        # The chosen entry is a Ready one whenever the hostname has one.
+        if require_ready and node['status'].lower() != STATUS_READY:
+            if len(entries) > 1:
+                problems.append('%s: listed %d times and no entry is Ready (%s)' % (
+                    node['hostname'], len(entries),
+                    ', '.join('%s %s' % (entry['id'], entry['status'] or 'no status') for entry in entries)))
+            else:
+                problems.append('%s: status %s' % (node['hostname'], node['status'] or 'missing'))
+        if require_active and node['availability'].lower() != AVAILABILITY_ACTIVE:
+            problems.append('%s: availability %s' % (node['hostname'], node['availability'] or 'missing'))
+
+    managers = [node for node in nodes if node['is_manager']]
+    leaders = [node for node in managers if node['is_leader']]
+    reachable = [node for node in managers if node['manager_status'].lower() in (MANAGER_LEADER, MANAGER_REACHABLE)]
+    unreachable = [node for node in managers if node['manager_status'].lower() not in (MANAGER_LEADER, MANAGER_REACHABLE)]
+    for node in unreachable:
+        problems.append('%s: manager %s' % (_label(node, entries_by_host), node['manager_status']))
+
+    if require_leader:
+        if not leaders:
+            problems.append('no leader')
+        elif len(leaders) > 1:
+            problems.append('more than one leader: %s' % ', '.join(node['hostname'] for node in leaders))
+    if min_managers and len(reachable) < min_managers:
+        problems.append('%d reachable manager(s), at least %d required' % (len(reachable), min_managers))
+
+    for name in missing:
+        problems.append('%s: expected but not in the swarm' % name)
+    if fail_on_unexpected:
+        for name in unexpected:
+            problems.append('%s: in the swarm but not expected' % name)
+
+    versions = sorted(set(chosen[key]['engine_version'] for key in order if chosen[key]['engine_version']),
+                      key=_version_key)
+    if fail_on_version_skew and len(versions) > 1:
+        problems.append('engine version skew: %s' % ', '.join(
+            '%s %s' % (chosen[key]['hostname'], chosen[key]['engine_version']) for key in order))
+
+    if not nodes:
+        problems.append('docker node ls listed no nodes')
+
+    summary = {
+        'total': len(nodes),
+        'ready': len([node for node in nodes if node['status'].lower() == STATUS_READY]),
+        'active': len([node for node in nodes if node['availability'].lower() == AVAILABILITY_ACTIVE]),
+        'managers': len(managers),
+        'reachable_managers': len(reachable),
+        'quorum': len(reachable) > len(managers) // 2 if managers else False,
+        'leader': leaders[0]['hostname'] if len(leaders) == 1 else None,
+        'unreachable_managers': [_label(node, entries_by_host) for node in unreachable],
+        'missing': missing,
+        'unexpected': unexpected,
+        'duplicates': duplicates,
+        'engine_versions': versions,
+        'version_skew': len(versions) > 1,
+    }
+    return summary, problems
+
+
+def _unique(items):
+    seen = []
+    for item in items:
+        if item.lower() not in [other.lower() for other in seen]:
+            seen.append(item)
+    return seen
+
+
+def empty_summary():
+    return {
+        'total': 0,
+        'ready': 0,
+        'active': 0,
+        'managers': 0,
+        'reachable_managers': 0,
+        'quorum': False,
+        'leader': None,
+        'unreachable_managers': [],
+        'missing': [],
+        'unexpected': [],
+        'duplicates': [],
+        'engine_versions': [],
+        'version_skew': False,
+    }
+
+
+CHECK_OPTIONS = ('expected_nodes', 'require_ready', 'require_active', 'require_leader', 'min_managers',
+                 'fail_on_unexpected', 'fail_on_version_skew')
+
+
+def check_once(run, params):
+    """Read and evaluate the node list once.
+
+    C(run) is a callable returning C((rc, stdout, stderr)) of C(docker node ls --format '{{json .}}').
+    Returns a dict with C(nodes), C(summary), C(problems) and C(error) (a SwarmHealthError that is not a swarm
+    state, or None). Raises SwarmHealthError for failures that waiting cannot fix.
+    """
+    rc, stdout, stderr = run()
+    if rc != 0:
+        error = cli_error(rc, stdout, stderr)
+        if error.fatal:
+            raise error
+        if error.kind in SWARM_ERRORS:
+            return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': None}
+        return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
+    nodes = parse_node_list(stdout)
+    summary, problems = evaluate(nodes, **dict((name, params[name]) for name in CHECK_OPTIONS if name in params))
+    return {'nodes': nodes, 'summary': summary, 'problems': problems, 'error': None}
+
+
+def wait_for_health(run, params, clock=None, sleep=None):
+    """Poll C(check_once) until the swarm is healthy or C(wait_timeout) seconds have passed.
+
+    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(healthy).
+    C(clock) and C(sleep) default to time.time() and time.sleep().
+    """
+    clock = clock or time.time
+    sleep = sleep or time.sleep
+    wait_timeout = max(0, params.get('wait_timeout') or 0)
+    poll_interval = max(1, params.get('poll_interval') or 1)
+    start = clock()
+    deadline = start + wait_timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        result = check_once(run, params)
+        healthy = not result['problems'] and result['error'] is None
+        remaining = deadline - clock()
+        if healthy or remaining <= 0:
+            break
+        # The last attempt happens when wait_timeout expires, not one poll_interval before.
+        sleep(min(poll_interval, remaining))
+    result['attempts'] = attempts
+    result['elapsed'] = int(round(clock() - start))
+    result['healthy'] = healthy
+    return result
+
+
+def build_command(docker_cli, docker_host=None):
+    command = [docker_cli]
+    if docker_host:
+        command.extend(['--host', docker_host])
+    command.extend(['node', 'ls', '--format', '{{json .}}'])
+    return command
+
+
+def main():
+    argument_spec = dict(
+        expected_nodes=dict(type='list', elements='str', default=[]),
+        fail_on_unexpected=dict(type='bool', default=False),
+        require_ready=dict(type='bool', default=True),
+        require_active=dict(type='bool', default=True),
+        require_leader=dict(type='bool', default=True),
+        min_managers=dict(type='int', default=1),
+        fail_on_version_skew=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=0),
+        poll_interval=dict(type='int', default=5),
+        fail_on_unhealthy=dict(type='bool', default=True),
+        docker_cli=dict(type='path', default='docker'),
+        docker_host=dict(type='str'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+
+    for name in ('min_managers', 'wait_timeout'):
+        if params[name] < 0:
+            module.fail_json(msg='%s must be 0 or more, got %d' % (name, params[name]))
+    if params['poll_interval'] < 1:
+        module.fail_json(msg='poll_interval must be 1 or more, got %d' % params['poll_interval'])
+
+    docker_cli = module.get_bin_path(params['docker_cli'])
+    if docker_cli is None:
+        module.fail_json(msg='The docker CLI was not found: %s is not an executable file and was not found in PATH'
+                         % params['docker_cli'])
+    command = build_command(docker_cli, params['docker_host'])
+
+    def run():
+        return module.run_command(command, environ_update={'LC_ALL': 'C'})
+
+    try:
+        result = wait_for_health(run, params)
+    except SwarmHealthError as exc:
+        module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
+
+    output = dict(
+        changed=False,
+        healthy=result['healthy'],
+        problems=result['problems'],
+        attempts=result['attempts'],
+        nodes=result['nodes'],
+        summary=result['summary'],
+    )
+    if result['healthy']:
+        module.exit_json(**output)
+
+    error = result['error']
+    if error is not None:
+        what = 'Could not read the swarm node list'
+    else:
+        what = 'Swarm unhealthy'
+    if params['wait_timeout']:
+        what = '%s after %ds (%d attempt%s)' % (
+            what, result['elapsed'], result['attempts'], '' if result['attempts'] == 1 else 's')
+    msg = '%s: %s' % (what, '; '.join(result['problems']))
+
+    if error is not None:
+        module.fail_json(msg=msg, stderr=error.stderr or '', cmd=command, **output)
+    if params['fail_on_unhealthy']:
+        module.fail_json(msg=msg, **output)
+    module.exit_json(msg=msg, **output)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the images the local lab needs, offline from any container registry:
+#   hsw-node:bookworm   a bare Debian bookworm host (Python, no Docker: the docker role installs it)
+#   hsw-busybox:1       a tiny image for test stacks, from Debian's busybox-static
+# Each image carries the hash of this file as a label and is rebuilt only when the recipe changes.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cache="$repo/.cache/lab"
+recipe=$(sha256sum "$0" | cut -c1-16)
+label=io.homelab.swarm.recipe
+mirror=${HSW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+node_image=${HSW_NODE_IMAGE:-hsw-node:bookworm}
+busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
+
+# Debian packages of a bare host: enough for Ansible (python3) and for an engine to run later.
+node_packages=python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+current() {
+  docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null || true
+}
+
+need_root_tool() {
+  command -v "$1" >/dev/null 2>&1 && return
+  log "installing $2 (Debian package)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
+build_node() {
+  if [ "$(current "$node_image")" = "$recipe" ]; then
+    log "$node_image is up to date"
+    return
+  fi
+  need_root_tool debootstrap debootstrap
+  local rootfs="$cache/rootfs"
+  rm -rf "$rootfs" && mkdir -p "$rootfs"
+  log "debootstrap bookworm into $rootfs (about a minute)"
+  debootstrap --variant=minbase --include="$node_packages" bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+    || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+  cat >"$rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb ${mirror%/debian}/debian-security bookworm-security main
+SOURCES
+  # Lab-only: the node has no systemd, so docker.io runs from its sysvinit script, which sets
+  # ulimit -n 1048576 and ulimit -p unlimited. This engine caps the containers' hard limits and
+  # withholds CAP_SYS_RESOURCE, so the script would stop there; /etc/default/docker, which it
+  # sources first (and which dpkg keeps as a conffile), makes those two calls best effort.
+  mkdir -p "$rootfs/etc/default"
+  cat >"$rootfs/etc/default/docker" <<'DEFAULT'
+# homelab.swarm lab node: raise limits only as far as the container engine allows.
+ulimit() { command ulimit "$@" 2>/dev/null || true; }
+DEFAULT
+  # Lab-only: PID 1 is a shell, not an init system. Keep systemd-sysv (pulled in by docker.io's
+  # recommends) from taking /sbin/init, or Ansible would take the node for a systemd host.
+  mkdir -p "$rootfs/etc/apt/preferences.d"
+  printf 'Package: systemd-sysv\nPin: release *\nPin-Priority: -1\n' >"$rootfs/etc/apt/preferences.d/hsw-lab-no-systemd-init"
+  # No package index in the image: an old date on the lists folder makes the docker role's
+  # apt cache_valid_time fetch a fresh one, as on a host that has not updated for a while.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+  touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
+  log "importing $node_image"
+  tar -C "$rootfs" -c . | docker import \
+    --change "LABEL $label=$recipe" \
+    --change 'ENV container=docker' \
+    --change 'CMD ["/bin/sh", "-c", "trap exit TERM; while :; do sleep 3600 & wait; done"]' \
+    - "$node_image" >/dev/null
+  rm -rf "$rootfs"
+}
+
+build_busybox() {
+  if [ "$(current "$busybox_image")" = "$recipe" ] && [ -s "$cache/hsw-busybox.tar" ]; then
+    log "$busybox_image is up to date"
+    return
+  fi
+  local dir="$cache/busybox" deb
+  rm -rf "$dir" && mkdir -p "$dir/root/bin" "$dir/deb"
+  (cd "$dir/deb" && apt-get download busybox-static >/dev/null 2>&1) \
+    || { apt-get update -qq && (cd "$dir/deb" && apt-get download busybox-static >/dev/null); }
+  deb=$(ls "$dir"/deb/busybox-static_*.deb)
+  dpkg-deb -x "$deb" "$dir/x"
+  cp "$dir/x/bin/busybox" "$dir/root/bin/busybox"
+  for applet in sh httpd nc cat ls sleep echo wget ps hostname; do
+    ln -s busybox "$dir/root/bin/$applet"
+  done
+  mkdir -p "$dir/root/www" "$dir/root/tmp"
+  log "importing $busybox_image"
+  tar -C "$dir/root" -c . | docker import \
+    --change "LABEL $label=$recipe" \
+    --change 'ENV PATH=/bin' \
+    --change 'CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]' \
+    - "$busybox_image" >/dev/null
+  docker save -o "$cache/hsw-busybox.tar" "$busybox_image"
+  rm -rf "$dir"
+}
+
+mkdir -p "$cache"
+case "${1:-all}" in
+  node) build_node ;;
+  busybox) build_busybox ;;
+  all) build_node; build_busybox ;;
+  *) echo "usage: $0 [node|busybox|all]" >&2; exit 2 ;;
+esac

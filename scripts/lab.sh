@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The local lab: every host of inventories/lab as a container running its own dockerd.
+#   scripts/lab.sh up        build the node image (cached) and start the missing node containers
+#   scripts/lab.sh converge  run site.yml against the lab
+#   scripts/lab.sh nodes     print `docker node ls` from the first manager
+#   scripts/lab.sh run       up, converge, nodes
+#   scripts/lab.sh down      remove the lab's containers, their volumes and the network
+# Everything it creates on the engine is named hsw-lab-* and labelled io.homelab.swarm.lab.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+inventory=${HSW_LAB_INVENTORY:-inventories/lab}
+network=${HSW_LAB_NETWORK:-hsw-lab}
+image=${HSW_NODE_IMAGE:-hsw-node:bookworm}
+label=io.homelab.swarm.lab
+
+# Every capability but SYS_RESOURCE: --privileged and --cap-add ALL fail on this kind of engine.
+caps="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT
+SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE
+AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+[ -x .venv/bin/ansible-playbook ] || scripts/setup.sh
+export PATH="$repo/.venv/bin:$PATH"
+
+# "host container" pairs of the inventory's swarm hosts.
+lab_hosts() {
+  ansible-inventory -i "$inventory" --list | python3 -c '
+import json, sys
+inv = json.load(sys.stdin)
+hostvars = inv.get("_meta", {}).get("hostvars", {})
+for group in ("swarm_managers", "swarm_workers"):
+    for host in inv.get(group, {}).get("hosts", []):
+        print(host, hostvars.get(host, {}).get("ansible_host", host))
+'
+}
+
+up() {
+  scripts/lab-image.sh all
+  docker network inspect "$network" >/dev/null 2>&1 \
+    || docker network create --label "$label=$network" "$network" >/dev/null
+  local host container state cap_args=()
+  for cap in $caps; do cap_args+=(--cap-add "$cap"); done
+  while read -r host container; do
+    state=missing
+    if docker container inspect "$container" >/dev/null 2>&1; then
+      state=$(docker container inspect --format '{{.State.Running}}' "$container")
+    fi
+    case "$state" in
+      true) log "$container is running" ;;
+      false) log "starting $container"; docker start "$container" >/dev/null ;;
+      missing)
+        log "creating $container (hostname $host)"
+        docker run -d --name "$container" --hostname "$host" --label "$label=$network" \
+          --network "$network" "${cap_args[@]}" \
+          --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+          --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+          -v /var/lib/docker --tmpfs /run --tmpfs /tmp \
+          "$image" >/dev/null
+        ;;
+    esac
+  done < <(lab_hosts)
+}
+
+converge() {
+  ansible-playbook -i "$inventory" site.yml "$@"
+}
+
+nodes() {
+  local manager
+  manager=$(lab_hosts | head -1 | cut -d' ' -f2)
+  docker exec "$manager" docker node ls
+}
+
+down() {
+  local ids
+  ids=$(docker ps -aq --filter "label=$label=$network")
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null
+  docker network rm "$network" >/dev/null 2>&1 || true
+  log "lab removed"
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+  up) up ;;
+  converge) converge "$@" ;;
+  nodes) nodes ;;
+  run) up; converge "$@"; nodes ;;
+  down) down ;;
+  *) echo "usage: $0 up|converge|nodes|run|down" >&2; exit 2 ;;
+esac
