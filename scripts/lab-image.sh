@@ -16,11 +16,21 @@ busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
 
 # Debian packages of a bare host: enough for Ansible (python3) and for an engine to run later.
 node_packages=python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
+# What the docker role installs with docker_install_source: distribution (downloaded, not installed).
+prefetch_packages="docker.io python3-docker"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
 current() {
   docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null || true
+}
+
+# Removes an earlier build of ours that a rebuild left untagged (kept while a container uses it).
+drop_previous() {
+  local previous=$1
+  [ -n "$previous" ] || return 0
+  [ "$(docker image inspect --format '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ] || return 0
+  docker image rm "$previous" >/dev/null 2>&1 || true
 }
 
 need_root_tool() {
@@ -35,7 +45,7 @@ build_node() {
     return
   fi
   need_root_tool debootstrap debootstrap
-  local rootfs="$cache/rootfs"
+  local rootfs="$cache/rootfs" previous
   rm -rf "$rootfs" && mkdir -p "$rootfs"
   log "debootstrap bookworm into $rootfs (about a minute)"
   debootstrap --variant=minbase --include="$node_packages" bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
@@ -55,19 +65,27 @@ SOURCES
 ulimit() { command ulimit "$@" 2>/dev/null || true; }
 DEFAULT
   # Lab-only: PID 1 is a shell, not an init system. Keep systemd-sysv (pulled in by docker.io's
-  # recommends) from taking /sbin/init, or Ansible would take the node for a systemd host.
+  # recommends, when docker_install_recommends is on) from taking /sbin/init, or Ansible would take the node for a systemd host.
   mkdir -p "$rootfs/etc/apt/preferences.d"
   printf 'Package: systemd-sysv\nPin: release *\nPin-Priority: -1\n' >"$rootfs/etc/apt/preferences.d/hsw-lab-no-systemd-init"
-  # No package index in the image: an old date on the lists folder makes the docker role's
-  # apt cache_valid_time fetch a fresh one, as on a host that has not updated for a while.
-  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+  # Lab-only speed-up, not an install: apt's download cache is filled with what the docker role
+  # will install, so that each fresh node does not fetch the same packages again. Docker is not
+  # installed, and the package index is dated in the past so the role still runs apt-get update
+  # (packages newer than the cache are then downloaded as usual).
+  rm -f "$rootfs"/var/cache/apt/archives/*.deb
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  chroot "$rootfs" apt-get update -qq
+  chroot "$rootfs" apt-get install -qq --download-only --no-install-recommends -y $prefetch_packages >/dev/null
+  rm -f "$rootfs/etc/resolv.conf"
   touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
   log "importing $node_image"
+  previous=$(docker image inspect --format '{{.Id}}' "$node_image" 2>/dev/null || true)
   tar -C "$rootfs" -c . | docker import \
     --change "LABEL $label=$recipe" \
     --change 'ENV container=docker' \
     --change 'CMD ["/bin/sh", "-c", "trap exit TERM; while :; do sleep 3600 & wait; done"]' \
     - "$node_image" >/dev/null
+  drop_previous "$previous"
   rm -rf "$rootfs"
 }
 
@@ -76,7 +94,7 @@ build_busybox() {
     log "$busybox_image is up to date"
     return
   fi
-  local dir="$cache/busybox" deb
+  local dir="$cache/busybox" deb previous
   rm -rf "$dir" && mkdir -p "$dir/root/bin" "$dir/deb"
   (cd "$dir/deb" && apt-get download busybox-static >/dev/null 2>&1) \
     || { apt-get update -qq && (cd "$dir/deb" && apt-get download busybox-static >/dev/null); }
@@ -88,11 +106,13 @@ build_busybox() {
   done
   mkdir -p "$dir/root/www" "$dir/root/tmp"
   log "importing $busybox_image"
+  previous=$(docker image inspect --format '{{.Id}}' "$busybox_image" 2>/dev/null || true)
   tar -C "$dir/root" -c . | docker import \
     --change "LABEL $label=$recipe" \
     --change 'ENV PATH=/bin' \
     --change 'CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]' \
     - "$busybox_image" >/dev/null
+  drop_previous "$previous"
   docker save -o "$cache/hsw-busybox.tar" "$busybox_image"
   rm -rf "$dir"
 }

@@ -77,8 +77,8 @@ nodes() {
 
 down() {
   local ids
-  ids=$(docker ps -aq --filter "label=$label=$network")
-  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null
+  mapfile -t ids < <(docker ps -aq --filter "label=$label=$network")
+  [ "${#ids[@]}" -eq 0 ] || docker rm -f -v "${ids[@]}" >/dev/null
   docker network rm "$network" >/dev/null 2>&1 || true
   log "lab removed"
 }

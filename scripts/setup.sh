@@ -26,7 +26,7 @@ case "$version" in
   3.11) reqs=requirements/py311.txt ;;
   *) reqs=requirements/py312.txt ;;
 esac
-stamp=".venv/.hsw-$(cat "$reqs" | sha256sum | cut -c1-16)-$version"
+stamp=".venv/.hsw-$(sha256sum <"$reqs" | cut -c1-16)-$version"
 
 if [ ! -e "$stamp" ]; then
   echo "==> creating .venv with Python $version ($python), $reqs" >&2

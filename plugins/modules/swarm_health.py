@@ -32,7 +32,7 @@ description:
     Then the module fails, even with O(fail_on_unhealthy=false), since the health of the swarm is not known.
 
 author:
-  - homelab.swarm maintainers
+  - homelab.swarm maintainers (@homelab)
 
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -302,13 +302,13 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
 
 
 STATUS_READY = 'ready'
 AVAILABILITY_ACTIVE = 'active'
 MANAGER_LEADER = 'leader'
 MANAGER_REACHABLE = 'reachable'
-MANAGER_UNREACHABLE = 'unreachable'
 
 # Kinds of docker CLI failures, see classify_cli_error().
 ERROR_WORKER = 'worker'
@@ -341,7 +341,7 @@ class SwarmHealthError(Exception):
 
 
 def _norm_key(key):
-    return re.sub(r'[^a-z0-9]', '', str(key).lower())
+    return re.sub(r'[^a-z0-9]', '', to_text(key).lower())
 
 
 def _to_text(value):
@@ -349,7 +349,7 @@ def _to_text(value):
         return ''
     if isinstance(value, bool):
         return 'true' if value else 'false'
-    return str(value).strip()
+    return to_text(value).strip()
 
 
 def _to_bool(value):
@@ -359,7 +359,7 @@ def _to_bool(value):
         return False
     if isinstance(value, (int, float)):
         return value != 0
-    return str(value).strip().lower() in ('true', 'yes', '1', '*')
+    return to_text(value).strip().lower() in ('true', 'yes', '1', '*')
 
 
 def normalize_node(raw):

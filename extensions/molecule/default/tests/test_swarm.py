@@ -1,6 +1,8 @@
 """The swarm site.yml built: Docker on every node, one manager leading, the worker joined."""
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -60,3 +62,27 @@ def test_health_module_names_a_missing_node(manager):
     assert result["healthy"] is False
     assert result["summary"]["missing"] == ["worker9"]
     assert any("worker9" in problem for problem in result["problems"]), result["problems"]
+
+
+def test_worker_rejoins_after_leaving_without_leaking_tokens(manager, workers, tmp_path):
+    """A worker that left (as after a reinstall) rejoins on the next run, its stale entry is
+    removed, and no join token appears in a -vvv log of that run."""
+    worker = workers[0]
+    tokens = [manager.check_output("docker swarm join-token -q %s" % kind) for kind in ("worker", "manager")]
+    worker.check_output("docker swarm leave --force")
+    log = tmp_path / "rejoin.log"
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    playbook = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "site.yml")
+    with open(log, "w") as out:
+        run = subprocess.run(
+            ["ansible-playbook", "-i", inventory, playbook, "-vvv"],
+            stdout=out, stderr=subprocess.STDOUT, check=False,
+        )
+    text = log.read_text()
+    assert run.returncode == 0, text[-3000:]
+    for token in tokens:
+        assert token not in text
+    assert "SWMTKN-" not in text
+    assert worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
+    hostnames = [n["Hostname"] for n in node_list(manager)]
+    assert sorted(hostnames) == ["manager1", "worker1"], "stale entry left: %s" % hostnames

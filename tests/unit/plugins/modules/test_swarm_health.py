@@ -106,10 +106,14 @@ def run_module(args, outputs, fake_time=None, bin_path=DOCKER):
         return outputs.pop(0)
 
     run_mock = mock.MagicMock(side_effect=run_command)
+
+    def run_command_method(self, cmd, **kwargs):
+        return run_mock(self, cmd, **kwargs)
+
     with patch_module_args(args), \
             mock.patch.object(basic.AnsibleModule, 'exit_json', _exit_json), \
             mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json), \
-            mock.patch.object(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: run_mock(self, cmd, **kw)), \
+            mock.patch.object(basic.AnsibleModule, 'run_command', run_command_method), \
             mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value=bin_path), \
             mock.patch.object(swarm_health, 'time', fake_time):
         try:

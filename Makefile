@@ -1,0 +1,25 @@
+# The two commands of the README: `make lab` and `make test`.
+.PHONY: setup lab lab-down test lint units molecule
+
+setup:
+	scripts/setup.sh
+
+# A local two-node lab (containers on this machine's engine), provisioned with site.yml.
+lab: setup
+	scripts/lab.sh run
+
+lab-down:
+	scripts/lab.sh down
+
+# Every test: lint, sanity and unit tests of plugins/, molecule scenarios on real nodes.
+test:
+	scripts/test.sh
+
+lint: setup
+	scripts/test.sh lint
+
+units: setup
+	scripts/test.sh units
+
+molecule: setup
+	scripts/test.sh molecule
