@@ -17,7 +17,7 @@ busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
 # Debian packages of a bare host: enough for Ansible (python3) and for an engine to run later.
 node_packages=python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
 # What the docker role installs with docker_install_source: distribution (downloaded, not installed).
-prefetch_packages="docker.io python3-docker"
+prefetch_packages=(docker.io python3-docker)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -75,7 +75,7 @@ DEFAULT
   rm -f "$rootfs"/var/cache/apt/archives/*.deb
   cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
   chroot "$rootfs" apt-get update -qq
-  chroot "$rootfs" apt-get install -qq --download-only --no-install-recommends -y $prefetch_packages >/dev/null
+  chroot "$rootfs" apt-get install -qq --download-only --no-install-recommends -y "${prefetch_packages[@]}" >/dev/null
   rm -f "$rootfs/etc/resolv.conf"
   touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
   log "importing $node_image"

@@ -2,16 +2,21 @@
 # Every test of the collection, in the order a failure is cheapest to find:
 #   lint      yamllint and ansible-lint (production profile, offline)
 #   units     ansible-test sanity and units for plugins/
-#   molecule  every molecule scenario, on node containers running their own dockerd
+#   preflight bad inventories are refused before anything changes (pytest, --check, no nodes)
+#   package   ansible-galaxy collection build, installed into an empty collections path
+#   molecule  every molecule scenario, on node containers running their own dockerd, converged
+#             with the collection installed from that tarball
 #   scripts/test.sh            all of them
-#   scripts/test.sh molecule   one part (lint, units, molecule)
+#   scripts/test.sh molecule   one part (lint, units, preflight, package, molecule)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 scripts/setup.sh
 export PATH="$repo/.venv/bin:$PATH"
-# Molecule and ansible-lint read this; the checkout is the collection (see ansible.cfg).
+# ansible-lint and the preflight tests use the checkout as the collection (see ansible.cfg);
+# molecule uses the collection built and installed by `package`.
 export ANSIBLE_COLLECTIONS_PATH="$repo/.cache/collections"
+installed="$repo/.cache/installed"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -20,6 +25,13 @@ lint() {
   yamllint --strict .
   log "ansible-lint (production profile, offline)"
   ansible-lint --offline
+  log "docs/roles.md matches the roles' argument specs"
+  python scripts/role-docs.py --check
+  log "ansible-doc renders the module and the roles"
+  ansible-doc homelab.swarm.swarm_health | grep -q 'docker node ls'
+  for role in roles/*/; do
+    ansible-doc -t role "homelab.swarm.$(basename "$role")" | grep -q 'ENTRY POINT'
+  done
 }
 
 units() {
@@ -32,21 +44,39 @@ units() {
   scripts/ansible-test.sh all
 }
 
+preflight() {
+  log "preflight checks of bad inventories"
+  pytest -q tests/integration
+}
+
+package() {
+  log "build the collection and install it into an empty collections path"
+  rm -rf .cache/build "$installed"
+  ansible-galaxy collection build --output-path .cache/build .
+  # --no-deps: community.docker comes with the ansible package, not from Galaxy.
+  ANSIBLE_COLLECTIONS_PATH="$installed" ansible-galaxy collection install --offline --no-deps --force \
+    -p "$installed" .cache/build/homelab-swarm-*.tar.gz
+  ANSIBLE_COLLECTIONS_PATH="$installed" ansible-playbook --syntax-check -i inventories/lab homelab.swarm.site
+}
+
 molecule_all() {
+  [ -d "$installed/ansible_collections/homelab/swarm" ] || package
   scripts/lab-image.sh all
   local scenario
   for scenario in ${HSW_MOLECULE_SCENARIOS:-$(ls extensions/molecule)}; do
     [ -f "extensions/molecule/$scenario/molecule.yml" ] || continue
-    log "molecule test -s $scenario"
-    molecule test -s "$scenario"
+    log "molecule test -s $scenario (collection from the built tarball)"
+    ANSIBLE_COLLECTIONS_PATH="$installed" molecule test -s "$scenario"
   done
 }
 
 case "${1:-all}" in
   lint) lint ;;
   units) units ;;
+  preflight) preflight ;;
+  package) package ;;
   molecule) molecule_all ;;
-  all) lint; units; molecule_all ;;
-  *) echo "usage: $0 [all|lint|units|molecule]" >&2; exit 2 ;;
+  all) lint; units; preflight; package; molecule_all ;;
+  *) echo "usage: $0 [all|lint|units|preflight|package|molecule]" >&2; exit 2 ;;
 esac
 log "all ${1:-} tests passed"

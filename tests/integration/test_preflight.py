@@ -1,0 +1,77 @@
+"""Bad inventories are refused by the preflight play, before any play that changes a host starts.
+
+The runs use --check and local connections: if a check ever let a bad inventory through, the
+following plays would still change nothing here.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_site(tmp_path, inventory, *extra):
+    path = tmp_path / "hosts.yml"
+    path.write_text(inventory)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(path), os.path.join(REPO, "site.yml"), "--check", *extra],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+    )
+    return proc.returncode, proc.stdout
+
+
+def local_hosts(*names, **vars_):
+    lines = [
+        "    %s:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n" % (name, sys.executable)
+        for name in names
+    ]
+    for key, value in vars_.items():
+        lines = [line + "      %s: %s\n" % (key, value) for line in lines]
+    return "".join(lines)
+
+
+def assert_stopped_in_preflight(rc, out):
+    assert rc != 0, out
+    assert "PLAY [Preflight" in out
+    assert "PLAY [Docker" not in out, "a play after preflight started:\n" + out
+
+
+def test_no_manager_is_refused(tmp_path):
+    rc, out = run_site(tmp_path, "swarm_workers:\n  hosts:\n" + local_hosts("w1"))
+    assert_stopped_in_preflight(rc, out)
+    assert "no host in group swarm_managers" in out
+
+
+def test_even_number_of_managers_is_refused(tmp_path):
+    rc, out = run_site(tmp_path, "swarm_managers:\n  hosts:\n" + local_hosts("m1", "m2"))
+    assert_stopped_in_preflight(rc, out)
+    assert "an even number of managers (2: m1, m2)" in out
+    assert "swarm_preflight_allow_even_managers" in out
+
+
+def test_host_in_both_groups_is_refused(tmp_path):
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1") + "swarm_workers:\n  hosts:\n" + local_hosts("m1")
+    rc, out = run_site(tmp_path, inventory)
+    assert_stopped_in_preflight(rc, out)
+    assert "hosts in both swarm_managers and swarm_workers: m1" in out
+
+
+def test_duplicate_hostnames_are_refused(tmp_path):
+    # Two inventory hosts on this machine report the same hostname.
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1") + "swarm_workers:\n  hosts:\n" + local_hosts("w1")
+    rc, out = run_site(tmp_path, inventory)
+    assert_stopped_in_preflight(rc, out)
+    assert "Duplicate hostnames" in out
+    assert "m1 and w1" in out
+
+
+@pytest.mark.parametrize("value", ["yes-please", "[1]"])
+def test_wrong_variable_type_is_refused_with_its_name(tmp_path, value):
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1", swarm_preflight_allow_even_managers=value)
+    rc, out = run_site(tmp_path, inventory)
+    assert_stopped_in_preflight(rc, out)
+    assert "swarm_preflight_allow_even_managers" in out
