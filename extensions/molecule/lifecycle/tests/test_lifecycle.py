@@ -119,17 +119,30 @@ def test_any_reachable_manager_is_used_when_the_first_is_down(lab):
     wait_for("the web service to run two tasks again", lambda: len(lab.web_tasks()) == 2)
 
 
-def test_demote_by_inventory(lab):
-    """Back to one manager: worker1 and worker2 are demoted, worker2 is active again, and the web
-    tasks do not move. (The full run at the end of the next test is this change's second run.)"""
+def test_demote_by_inventory_and_rejoin_a_reinstalled_manager(lab):
+    """Back to one manager: worker1 is demoted; worker2, a manager whose engine state is wiped first
+    (as by a reinstall), joins again as a worker and its stale manager entry is demoted and removed;
+    worker2 is active again; the web tasks do not move. (The full run at the end of the next test is
+    this change's second run.)"""
+    old_id = lab.node_inspect("worker2")["ID"]
+    lab.docker(WORKER2, "service docker stop && rm -rf /var/lib/docker/swarm && service docker start")
+
+    def unreachable():
+        nodes = [n for n in lab.node_ls(via=MANAGER1) if n["ID"] == old_id]
+        return nodes and nodes[0]["ManagerStatus"] == "Unreachable"
+
+    wait_for("worker2's old entry to be an unreachable manager", unreachable)
     lab.write_inventory([MANAGER1], [WORKER1, WORKER2], hostvars={
         WORKER2: {"swarm_node_labels": {"zone": "d", "ssd": True}}})
     before = lab.web_tasks()
     with StackWatcher(lab) as watch:
         lab.converge()
-    nodes = lab.assert_nodes_match_inventory()
+    nodes = lab.assert_nodes_match_inventory()  # one entry per host: the stale one is gone
+    assert old_id not in [n["ID"] for n in nodes], nodes
     assert [n["Hostname"] for n in nodes if n["ManagerStatus"]] == ["manager1"], nodes
-    assert lab.node_inspect("worker2")["Spec"]["Availability"] == "active"
+    worker2 = lab.node_inspect("worker2")["Spec"]
+    assert worker2["Availability"] == "active"
+    assert worker2["Labels"] == {"zone": "d", "ssd": "true", MANAGED_KEY: "ssd,zone"}, worker2
     assert lab.web_tasks() == before, "the web tasks moved"
     assert watch.samples and min(watch.samples) == 2, watch.samples
 
