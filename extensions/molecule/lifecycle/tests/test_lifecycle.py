@@ -49,7 +49,7 @@ def test_add_a_worker_with_limit_alone(lab):
 def test_an_even_number_of_managers_is_refused_before_anything_changes(lab):
     lab.write_inventory([MANAGER1, WORKER1], [WORKER2],
                         hostvars={WORKER2: {"swarm_node_labels": {"zone": "c", "tier": "web"}}})
-    rc, out, _ = lab.play("site")
+    rc, out, _err = lab.play("site")
     assert rc != 0
     assert "an even number of managers (2: %s, %s)" % (MANAGER1, WORKER1) in out, out[-3000:]
     assert "PLAY [Docker" not in out, "a play after preflight started"
@@ -97,7 +97,7 @@ def test_any_reachable_manager_is_used_when_the_first_is_down(lab):
     another manager, configures worker1 through it, and the health check names manager1."""
     lab.docker(MANAGER1, "service docker stop")
     try:
-        rc, out, _ = lab.play("site", "--limit", WORKER1, "-e", "swarm_health_check_wait_timeout=15")
+        rc, out, _err = lab.play("site", "--limit", WORKER1, "-e", "swarm_health_check_wait_timeout=15")
         assert rc != 0
         # A manager that stops is Unknown or Down, and Unreachable, until it is back.
         assert "manager1: manager Unreachable" in out, out[-3000:]
@@ -158,7 +158,7 @@ def test_a_worker_engine_stops_and_comes_back(lab):
         assert result["healthy"] is False
         assert [n["status"] for n in result["nodes"] if n["hostname"] == "worker2"] == ["Down"]
         # The docker role would restart the engine: leave worker2 out of the run, as one would for a lost host.
-        rc, out, _ = lab.play("site", "--limit", MANAGER1, "-e", "swarm_health_check_wait_timeout=5")
+        rc, out, _err = lab.play("site", "--limit", MANAGER1, "-e", "swarm_health_check_wait_timeout=5")
         assert rc != 0
         assert "worker2: status Down" in out, out[-3000:]
     finally:
@@ -173,14 +173,14 @@ def test_remove_node(lab):
               and host != MANAGER1]
     victim = victim[0] if victim else WORKER1  # a worker running a web task, to see it move
 
-    rc, out, _ = lab.play("remove_node", "-e", "node=" + victim)
+    rc, out, _err = lab.play("remove_node", "-e", "node=" + victim)
     assert rc != 0 and "Not confirmed: nothing was changed" in out, out[-3000:]
-    rc, out, _ = lab.play("remove_node", "-e", "node=" + MANAGER1, "-e", "swarm_remove_confirm=true")
+    rc, out, _err = lab.play("remove_node", "-e", "node=" + MANAGER1, "-e", "swarm_remove_confirm=true")
     assert rc != 0 and "the last reachable manager" in out, out[-3000:]
     assert lab.node_inspect("manager1")["Spec"]["Availability"] == "active"
 
     with StackWatcher(lab) as watch:
-        rc, out, _ = lab.play("remove_node", "-e", "node=" + victim, "-e", "swarm_remove_confirm=true")
+        rc, out, _err = lab.play("remove_node", "-e", "node=" + victim, "-e", "swarm_remove_confirm=true")
     assert rc == 0, out[-4000:]
     assert watch.samples and min(watch.samples) >= 1, watch.samples
     assert lab.docker(victim, "docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive"
@@ -195,7 +195,7 @@ def test_remove_node(lab):
 
 
 def test_reset(lab):
-    rc, out, _ = lab.play("reset")
+    rc, out, _err = lab.play("reset")
     assert rc != 0 and "Not confirmed: nothing was changed" in out, out[-3000:]
     assert lab.service_replicas()["lab_web"].startswith("2/2")
 

@@ -1,0 +1,220 @@
+"""Times site.yml against a plain shell baseline, on fresh lab nodes, in one run.
+
+    python bench/run.py                  the whole benchmark (about 15 minutes)
+    python bench/run.py --sizes 2 3      fewer cluster sizes for the scaling part
+
+Prints a table and writes the figures as JSON to .cache/bench/results.json. Absolute times on a
+shared machine are noisy, so what matters are the ratios, all measured in the same run:
+
+  first converge / baseline         site.yml from bare nodes vs the same end state by hand
+  re-run / first converge           site.yml again with no change (and its changed count)
+  add node / one-node converge      one more worker by inventory edit vs one bare node's own converge
+  re-run N nodes / re-run 2 nodes   how the cost of a re-run grows with the node count
+  health module                     one call of homelab.swarm.swarm_health, on the node
+
+Everything runs on lab containers named hsw-bench-*, on network hsw-bench, removed at the end.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_BIN = os.path.join(REPO, ".venv", "bin")
+NETWORK = "hsw-bench"
+PREFIX = "hsw-bench-"
+
+
+def sh(args, **kwargs):
+    return subprocess.run(args, check=True, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs).stdout
+
+
+def lab_env(inventory):
+    return dict(os.environ, HSW_LAB_INVENTORY=inventory, HSW_LAB_NETWORK=NETWORK,
+                PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_NOCOLOR="1")
+
+
+def write_inventory(directory, managers, workers, extra_vars=None):
+    """A lab inventory of hsw-bench-* containers sharing the lab's group_vars."""
+    os.makedirs(directory, exist_ok=True)
+    lines = []
+    for group, hosts in (("swarm_managers", managers), ("swarm_workers", workers)):
+        lines.append("%s:\n  hosts:\n" % group + "".join(
+            "    %s:\n      ansible_host: %s%s\n" % (host, PREFIX, host) for host in hosts) if hosts else "%s: {}\n" % group)
+    with open(os.path.join(directory, "hosts.yml"), "w") as handle:
+        handle.write("---\n" + "".join(lines))
+    group_vars = os.path.join(directory, "group_vars")
+    if not os.path.exists(group_vars):
+        shutil.copytree(os.path.join(REPO, "inventories", "lab", "group_vars"), group_vars)
+    # The lab's stack refers to its image tarball relative to the lab inventory.
+    overrides = {"swarm_stack_images": [os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")]}
+    overrides.update(extra_vars or {})
+    with open(os.path.join(group_vars, "all", "zz_bench.yml"), "w") as handle:
+        handle.write("---\n" + "".join("%s: %s\n" % (k, json.dumps(v)) for k, v in overrides.items()))
+    return directory
+
+
+def lab(inventory, command):
+    sh([os.path.join(REPO, "scripts", "lab.sh"), command], env=lab_env(inventory))
+
+
+def site(inventory, *extra):
+    """Runs site.yml; returns (seconds, changed count summed over hosts)."""
+    start = time.monotonic()
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, "site.yml", *extra],
+                          cwd=REPO, env=lab_env(inventory), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          check=False)
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit("site.yml failed:\n" + proc.stdout[-4000:])
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
+    return seconds, changed
+
+
+def node_exec(host, script):
+    return sh(["docker", "exec", PREFIX + host, "sh", "-c", script])
+
+
+def fresh_lab(workdir, managers, workers, extra_vars=None):
+    inventory = write_inventory(workdir, managers, workers, extra_vars)
+    lab(inventory, "down")
+    lab(inventory, "up")
+    return inventory
+
+
+def baseline(workdir, stack_file):
+    """The same end state as site.yml on 2 nodes, by a plain shell sequence on the nodes."""
+    inventory = fresh_lab(workdir, ["manager1"], ["worker1"])
+    start = time.monotonic()
+    install = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
+               " docker.io python3-docker >/dev/null && service docker start >/dev/null"
+               " && until docker info >/dev/null 2>&1; do sleep 0.2; done")
+    procs = [subprocess.Popen(["docker", "exec", PREFIX + h, "sh", "-c", install]) for h in ("manager1", "worker1")]
+    if any(p.wait() for p in procs):
+        sys.exit("baseline install failed")
+    address = node_exec("manager1", "hostname -i").split()[0]
+    node_exec("manager1", "docker swarm init --advertise-addr %s >/dev/null" % address)
+    token = node_exec("manager1", "docker swarm join-token -q worker").strip()
+    node_exec("worker1", "docker swarm join --token %s %s:2377 >/dev/null" % (token, address))
+    tarball = os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")
+    for host in ("manager1", "worker1"):
+        subprocess.run(["docker", "exec", "-i", PREFIX + host, "docker", "load", "-q"], stdin=open(tarball, "rb"),
+                       check=True, stdout=subprocess.DEVNULL)
+    node_exec("manager1", "docker network create -d overlay --attachable --subnet 10.0.2.0/24 internal-network >/dev/null"
+              " && docker network create -d overlay --internal --subnet 10.0.3.0/24 web-network >/dev/null"
+              " && docker network create -d overlay --opt encrypted --subnet 10.0.4.0/24 vault-network >/dev/null")
+    # The stack file site.yml rendered, with the configs and secrets it names.
+    for kind, names in (("config", stack_file["configs"]), ("secret", stack_file["secrets"])):
+        for name in names:
+            node_exec("manager1", "echo bench | docker %s create %s - >/dev/null" % (kind, name))
+    subprocess.run(["docker", "exec", "-i", PREFIX + "manager1", "sh", "-c", "cat > /tmp/stack.yml"],
+                   input=stack_file["text"], text=True, check=True)
+    node_exec("manager1", "docker stack deploy -c /tmp/stack.yml --resolve-image never lab >/dev/null")
+    node_exec("manager1", "until [ -z \"$(docker service ls --format '{{.Replicas}}' | awk -F/ '$1 != $2')\" ];"
+              " do sleep 0.5; done")
+    seconds = time.monotonic() - start
+    lab(inventory, "down")
+    return seconds
+
+
+def rendered_stack(inventory):
+    """The compose file site.yml left on the manager, and the external config and secret names in it."""
+    import yaml  # from the venv's ansible dependencies
+    path = node_exec("manager1", "ls /opt/homelab-swarm/stacks/*/docker-compose.yml | head -1").strip()
+    text = node_exec("manager1", "cat %s" % path)
+    data = yaml.safe_load(text)
+    names = {kind: [v.get("name", k) for k, v in (data.get(kind) or {}).items() if v.get("external")]
+             for kind in ("configs", "secrets")}
+    return {"text": text, **names}
+
+
+def health_seconds(inventory):
+    """One run of the module's code on the manager (the AnsiballZ payload Ansible sends, run in place)."""
+    env = dict(lab_env(inventory), ANSIBLE_KEEP_REMOTE_FILES="1")
+    start = time.monotonic()
+    subprocess.run([os.path.join(VENV_BIN, "ansible"), "-i", inventory, "manager1", "-m", "homelab.swarm.swarm_health",
+                    "-a", "expected_nodes=manager1,worker1"], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+    through_ansible = time.monotonic() - start
+    payload = node_exec("manager1", "ls -t /root/.ansible/tmp/*/AnsiballZ_swarm_health.py | head -1").strip()
+    timing = node_exec("manager1", "python3 -c 'import subprocess, sys, time; t = time.monotonic();"
+                       " subprocess.run([sys.executable, \"%s\"], check=True, stdout=subprocess.DEVNULL);"
+                       " print(time.monotonic() - t)'" % payload)
+    node_exec("manager1", "rm -rf /root/.ansible/tmp/ansible-tmp-*")
+    return float(timing.strip()), through_ansible
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2, 3, 4], help="cluster sizes for the scaling part")
+    args = parser.parse_args()
+    sh([os.path.join(REPO, "scripts", "setup.sh")])
+    sh([os.path.join(REPO, "scripts", "lab-image.sh"), "all"])
+    results = {"scaling": {}}
+    work = tempfile.mkdtemp(prefix="hsw-bench-")
+    try:
+        for size in sorted(set(args.sizes) | {2}):
+            workers = ["worker%d" % i for i in range(1, size)]
+            inventory = fresh_lab(os.path.join(work, "n%d" % size), ["manager1"], workers)
+            first, _changed = site(inventory)
+            rerun, changed = site(inventory)
+            results["scaling"][size] = {"first_converge_s": first, "rerun_s": rerun, "rerun_changed": changed}
+            print("%d nodes: first converge %.1fs, re-run %.1fs (changed=%d)" % (size, first, rerun, changed), flush=True)
+            if size == 2:
+                results["first_converge_s"], results["rerun_s"], results["rerun_changed"] = first, rerun, changed
+                results["stack"] = rendered_stack(inventory)
+                results["health_module_s"], results["health_call_through_ansible_s"] = health_seconds(inventory)
+                # One more worker by inventory edit: only the new node is worked on.
+                write_inventory(inventory, ["manager1"], workers + ["worker%d" % size])
+                lab(inventory, "up")
+                results["add_node_s"], _changed = site(inventory)
+                results["add_node_rerun_s"], results["add_node_rerun_changed"] = site(inventory)
+            lab(inventory, "down")
+        # One bare node's own converge: a one-node swarm, with no stack to deploy.
+        inventory = fresh_lab(os.path.join(work, "single"), ["manager1"], [],
+                              {"swarm_stack_services": {}, "swarm_stack_images": [], "swarm_networks_overlays": [],
+                               "swarm_configs_configs": [], "swarm_configs_secrets": []})
+        results["single_node_converge_s"], _changed = site(inventory)
+        lab(inventory, "down")
+        results["baseline_s"] = baseline(os.path.join(work, "baseline"), results.pop("stack"))
+    finally:
+        for directory in os.listdir(work):
+            lab(os.path.join(work, directory), "down")
+        shutil.rmtree(work, ignore_errors=True)
+    report(results)
+
+
+def report(r):
+    largest = max(r["scaling"])
+    ratios = [
+        ("first converge / baseline", r["first_converge_s"] / r["baseline_s"], "<= 1.5"),
+        ("re-run / first converge", r["rerun_s"] / r["first_converge_s"], "<= 0.25"),
+        ("add node / one-node converge", r["add_node_s"] / r["single_node_converge_s"], "<= 1.3"),
+        ("re-run %d nodes / re-run 2 nodes" % largest, r["scaling"][largest]["rerun_s"] / r["scaling"][2]["rerun_s"], "<= 1.3"),
+    ]
+    print("\n| measure | seconds |\n|---|---|")
+    for key in ("baseline_s", "first_converge_s", "rerun_s", "add_node_s", "single_node_converge_s",
+                "health_module_s", "health_call_through_ansible_s"):
+        print("| %s | %.2f |" % (key[:-2].replace("_", " "), r[key]))
+    print("| re-run changed | %d |" % r["rerun_changed"])
+    print("\n| nodes | first converge s | re-run s | re-run changed |\n|---|---|---|---|")
+    for size, row in sorted(r["scaling"].items()):
+        print("| %d | %.1f | %.1f | %d |" % (size, row["first_converge_s"], row["rerun_s"], row["rerun_changed"]))
+    print("\n| ratio | value | target |\n|---|---|---|")
+    for name, value, target in ratios:
+        print("| %s | %.2f | %s |" % (name, value, target))
+    print("| health module (s) | %.2f | < 1 |" % r["health_module_s"])
+    r["ratios"] = {name: value for name, value, _target in ratios}
+    os.makedirs(os.path.join(REPO, ".cache", "bench"), exist_ok=True)
+    with open(os.path.join(REPO, ".cache", "bench", "results.json"), "w") as handle:
+        json.dump(r, handle, indent=2)
+    print("\n" + json.dumps(r, indent=2))
+
+
+if __name__ == "__main__":
+    main()
