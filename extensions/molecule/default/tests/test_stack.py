@@ -242,22 +242,19 @@ def test_production_sample_renders_and_validates(tmp_path):
         % (sys.executable, tmp_path / "stack")
     )
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"))
-    run = subprocess.run(
-        [
-            os.path.join(bin_dir, "ansible-playbook"),
-            "-vvv",
-            "-i",
-            production,
-            "--vault-password-file",
-            password,
-            str(playbook),
-        ],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def with_sample_vault(tool, *args, env, check):
+        """Runs an Ansible tool of this venv on the production inventory, with its sample vault."""
+        return subprocess.run(
+            [os.path.join(bin_dir, tool), "-i", production, "--vault-password-file", password, *args],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=check,
+        )
+
+    run = with_sample_vault("ansible-playbook", "-vvv", str(playbook), env=env, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     rendered = (tmp_path / "stack" / "docker-compose.yml").read_text()
     check = subprocess.run(
@@ -274,29 +271,20 @@ def test_production_sample_renders_and_validates(tmp_path):
     assert "node.role == manager" in services["prometheus"]["deploy"]["placement"]["constraints"]
     assert services["prometheus"]["deploy"]["labels"]["prometheus.enable"] == "true"
     # The vault's values appear neither in the stack file nor in the -vvv log.
-    secrets = subprocess.run(
-        [
-            os.path.join(bin_dir, "ansible"),
-            "swarm_managers[0]",
-            "-i",
-            production,
-            "--vault-password-file",
-            password,
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % sys.executable,
-            "-e",
-            "ansible_become=false",
-            "-m",
-            "ansible.builtin.debug",
-            "-a",
-            "msg={{ query('ansible.builtin.vars', *query('ansible.builtin.varnames', '^vault_')) }}",
-        ],
-        cwd=PROJECT,
+    secrets = with_sample_vault(
+        "ansible",
+        "swarm_managers[0]",
+        "-c",
+        "local",
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+        "-e",
+        "ansible_become=false",
+        "-m",
+        "ansible.builtin.debug",
+        "-a",
+        "msg={{ query('ansible.builtin.vars', *query('ansible.builtin.varnames', '^vault_')) }}",
         env=dict(env, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1"),
-        capture_output=True,
-        text=True,
         check=True,
     )
     values = list(json.loads(secrets.stdout)["plays"][0]["tasks"][0]["hosts"].values())[0]["msg"]
