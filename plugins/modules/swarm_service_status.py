@@ -1,0 +1,659 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+#
+# Copyright (c) 2026, homelab.swarm maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+DOCUMENTATION = r"""
+module: swarm_service_status
+
+short_description: Report the replica state of Docker Swarm services and wait for them to converge
+
+version_added: 0.1.0
+
+description:
+  - Lists the services of a Docker Swarm with C(docker service ls --format '{{json .}}') on a swarm manager and reports, for
+    every service, how many tasks are running and how many are desired.
+  - Optionally polls until the services are in the state given by O(wait_for) or O(wait_timeout) expires, for example
+    after a node was drained (until its tasks run elsewhere) or after it came back (until the services converged again).
+  - Jobs (modes V(replicated job) and V(global job)) are reported, but never counted as not converged or unavailable,
+    since their tasks stop when they complete.
+  - Uses the docker CLI on the target host, so neither the Docker SDK for Python nor access to the Docker API from the
+    controller is needed. Works with the docker CLI 20.10 and newer.
+  - Never changes anything, so the module always reports RV(ignore:changed=false).
+  - When the target is a swarm worker, is not part of a swarm, may not talk to the Docker daemon (permission denied), or the
+    CLI prints a line that cannot be parsed, the module fails at once, whatever O(wait_timeout) says.
+  - When the Docker daemon is not reachable, the swarm has no leader, the manager did not answer in time or the CLI fails in
+    another way, this is retried while O(wait_timeout) allows. Then the module fails, even with O(fail_on_unmet=false),
+    since the state of the services is not known.
+
+author:
+  - homelab.swarm maintainers (@homelab)
+
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads the service list, so it runs unchanged in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+
+options:
+  services:
+    description:
+      - Names of the services to look at, as shown by C(docker service ls).
+      - When O(stack) is set, a name may also be given without the V(<stack>_) prefix.
+      - Names that match no service are returned in RV(summary.missing). They count as not converged and unavailable for
+        O(wait_for).
+      - When empty, every service is looked at (only those of O(stack) when it is set).
+    type: list
+    elements: str
+    default: []
+  stack:
+    description:
+      - Only look at the services of this stack, that is the services whose name starts with V(<stack>_).
+    type: str
+  wait_for:
+    description:
+      - The state the looked-at services must reach.
+      - V(none) reads the service list once and returns it; RV(met) is then always V(true).
+      - V(converged) requires every service to run as many tasks as desired.
+      - V(available) requires every service that desires at least one task to run at least one.
+    type: str
+    choices: [none, converged, available]
+    default: none
+  wait_timeout:
+    description:
+      - Seconds to keep polling until the state given by O(wait_for) is reached.
+      - With V(0), the service list is read once.
+    type: int
+    default: 0
+  poll_interval:
+    description:
+      - Seconds to wait between two attempts while polling.
+      - Must be at least V(1).
+    type: int
+    default: 2
+    aliases: [wait_interval]
+  fail_on_unmet:
+    description:
+      - Fail the task when the state given by O(wait_for) is still not reached at the end.
+      - When V(false), the module returns RV(met=false) and the RV(problems) instead.
+    type: bool
+    default: true
+  docker_cli:
+    description:
+      - Path or name of the docker CLI on the target host.
+      - A bare name is looked up in E(PATH) and the usual C(sbin) directories.
+    type: path
+    default: docker
+  docker_host:
+    description:
+      - Daemon socket to connect to, passed to the CLI as C(--host).
+      - When not set, the CLI uses E(DOCKER_HOST) or its default socket.
+    type: str
+
+notes:
+  - Run the module on a swarm manager, for example with C(delegate_to) or C(run_once) on a manager group.
+  - A service with a V(max N per node) placement limit cannot converge while too few nodes are active; the limit is
+    returned in RV(services[].max_per_node) and shown in RV(problems).
+  - A global service desires one task per eligible node, so its desired count drops while a node is drained or down.
+
+requirements:
+  - docker CLI 20.10 or newer on the target host, talking to a swarm manager.
+
+seealso:
+  - module: homelab.swarm.swarm_health
+  - module: community.docker.docker_swarm_service_info
+"""
+
+EXAMPLES = r"""
+---
+- name: Report the state of every service
+  homelab.swarm.swarm_service_status:
+  register: status
+
+- name: After draining a node, wait until every service of the stack runs somewhere else
+  homelab.swarm.swarm_service_status:
+    stack: lab
+    wait_for: available
+    wait_timeout: 300
+    poll_interval: 5
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+
+- name: After the node is back, wait until the services converged again
+  homelab.swarm.swarm_service_status:
+    stack: lab
+    wait_for: converged
+    wait_timeout: 300
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+
+- name: Check two services without failing
+  homelab.swarm.swarm_service_status:
+    stack: lab
+    services: [web, api]
+    wait_for: converged
+    fail_on_unmet: false
+  register: web
+
+- name: Show the services that are not converged
+  ansible.builtin.debug:
+    var: web.summary.not_converged
+  when: not web.met
+"""
+
+RETURN = r"""
+met:
+  description:
+    - Whether the looked-at services are in the state given by O(wait_for) in the last attempt.
+    - Always V(true) with O(wait_for=none).
+  returned: always
+  type: bool
+  sample: true
+problems:
+  description:
+    - One line per service that keeps O(wait_for) from being met in the last attempt, naming the service and why.
+    - Always empty with O(wait_for=none).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "lab_web: 1/2 running (max 1 per node)"
+    - "lab_db: no such service"
+attempts:
+  description: How many times the service list was read.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds spent, polling included.
+  returned: always
+  type: int
+  sample: 12
+services:
+  description:
+    - The looked-at services as listed by C(docker service ls), in that order (sorted by name).
+    - Empty when the service list could not be read.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The service ID, shortened to 12 characters by the CLI.
+      type: str
+      sample: x6kqo2m6ed3b
+    name:
+      description: The service name.
+      type: str
+      sample: lab_web
+    mode:
+      description: V(replicated), V(global), V(replicated job) or V(global job), as printed by the CLI.
+      type: str
+      sample: replicated
+    image:
+      description: The image of the service, without digest.
+      type: str
+      sample: hsw-busybox:1
+    ports:
+      description: The ports published on the ingress network, as printed by the CLI.
+      type: str
+      sample: "*:8080->80/tcp"
+    replicas:
+      description: The replicas column as printed by the CLI.
+      type: str
+      sample: 1/2 (max 1 per node)
+    running:
+      description: Number of running tasks.
+      type: int
+      sample: 1
+    desired:
+      description: Number of desired tasks.
+      type: int
+      sample: 2
+    max_per_node:
+      description: The V(max N per node) placement limit, V(0) when there is none.
+      type: int
+      sample: 1
+    job:
+      description: Whether the service is a job (V(replicated job) or V(global job)).
+      type: bool
+      sample: false
+    converged:
+      description: Whether RV(services[].running) equals RV(services[].desired). Always V(true) for jobs.
+      type: bool
+      sample: false
+    available:
+      description:
+        - Whether at least one task runs when at least one is desired. Always V(true) for jobs.
+      type: bool
+      sample: true
+summary:
+  description: Counts and lists computed from RV(services).
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: Number of looked-at services found.
+      type: int
+      sample: 5
+    converged:
+      description: Whether every looked-at service is converged and none is missing.
+      type: bool
+      sample: false
+    available:
+      description: Whether every looked-at service is available and none is missing.
+      type: bool
+      sample: true
+    not_converged:
+      description: Names of the looked-at services that are not converged.
+      type: list
+      elements: str
+      sample: [lab_web]
+    unavailable:
+      description: Names of the looked-at services that are not available.
+      type: list
+      elements: str
+      sample: []
+    missing:
+      description: Names from O(services) that match no service.
+      type: list
+      elements: str
+      sample: []
+"""
+
+import json
+import re
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+
+
+WAIT_NONE = 'none'
+WAIT_CONVERGED = 'converged'
+WAIT_AVAILABLE = 'available'
+
+# Kinds of docker CLI failures, see classify_cli_error().
+ERROR_WORKER = 'worker'
+ERROR_NOT_IN_SWARM = 'not_in_swarm'
+ERROR_PERMISSION = 'permission'
+ERROR_NO_LEADER = 'no_leader'
+ERROR_TIMEOUT = 'timeout'
+ERROR_DAEMON = 'daemon'
+ERROR_OTHER = 'other'
+ERROR_PARSE = 'parse'
+
+# Failures that polling cannot fix: the module fails at once. The others are retried.
+FATAL_ERRORS = (ERROR_WORKER, ERROR_NOT_IN_SWARM, ERROR_PERMISSION, ERROR_PARSE)
+
+# "2/2", "1/2 (max 1 per node)", "0/1 (1/1 completed)"; what follows the counts is only read, never required.
+REPLICAS_RE = re.compile(r'^(\d+)\s*/\s*(\d+)(.*)$')
+MAX_PER_NODE_RE = re.compile(r'\(\s*max\s+(\d+)\s+per\s+node\s*\)', re.IGNORECASE)
+COMPLETED_RE = re.compile(r'\(\s*\d+\s*/\s*\d+\s+completed\s*\)', re.IGNORECASE)
+
+
+class ServiceStatusError(Exception):
+    """The service list cannot be read or understood; ``msg`` is meant for the user."""
+
+    def __init__(self, msg, kind=ERROR_OTHER, stderr=None):
+        super(ServiceStatusError, self).__init__(msg)
+        self.msg = msg
+        self.kind = kind
+        self.stderr = stderr
+
+    @property
+    def fatal(self):
+        return self.kind in FATAL_ERRORS
+
+
+def _norm_key(key):
+    return re.sub(r'[^a-z0-9]', '', to_text(key).lower())
+
+
+def _to_text(value):
+    if value is None:
+        return ''
+    return to_text(value).strip()
+
+
+def is_job_mode(mode):
+    """Whether C(mode) names a job; the CLI prints V(replicated job), other tools write V(replicated-job)."""
+    return re.sub(r'[\s_-]+', ' ', mode.lower()).endswith(' job')
+
+
+def parse_replicas(text):
+    """Parse the C(Replicas) column into C((running, desired, max_per_node, completed_suffix)).
+
+    Raises ValueError when it does not start with C(running/desired).
+    """
+    match = REPLICAS_RE.match(text)
+    if not match:
+        raise ValueError('Replicas is not running/desired: %r' % text)
+    rest = match.group(3)
+    max_match = MAX_PER_NODE_RE.search(rest)
+    return (int(match.group(1)), int(match.group(2)), int(max_match.group(1)) if max_match else 0,
+            bool(COMPLETED_RE.search(rest)))
+
+
+def normalize_service(raw):
+    """Turn one decoded C(docker service ls) JSON object into the dict returned in C(services).
+
+    Tolerates key spelling and case. Raises ValueError when the object has no ID, no Name or no
+    parsable Replicas.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError('expected a JSON object')
+    fields = dict((_norm_key(k), v) for k, v in raw.items())
+    service_id = _to_text(fields.get('id'))
+    name = _to_text(fields.get('name'))
+    if not service_id or not name:
+        raise ValueError('no ID or no Name key')
+    replicas = _to_text(fields.get('replicas'))
+    running, desired, max_per_node, completed = parse_replicas(replicas)
+    mode = _to_text(fields.get('mode'))
+    # The completed suffix identifies a job even when the mode is spelled in an unknown way.
+    job = is_job_mode(mode) or completed
+    return {
+        'id': service_id,
+        'name': name,
+        'mode': mode,
+        'image': _to_text(fields.get('image')),
+        'ports': _to_text(fields.get('ports')),
+        'replicas': replicas,
+        'running': running,
+        'desired': desired,
+        'max_per_node': max_per_node,
+        'job': job,
+        'converged': job or running == desired,
+        'available': job or desired == 0 or running >= 1,
+    }
+
+
+def parse_service_list(output):
+    """Parse the output of C(docker service ls --format '{{json .}}') into a list of service dicts.
+
+    Accepts one JSON object per line and, for robustness, a single JSON array of objects.
+    Blank lines are skipped. Raises ServiceStatusError naming the first line that cannot be parsed.
+    """
+    text = (output or '').strip()
+    if text.startswith('['):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            try:
+                return [normalize_service(item) for item in decoded]
+            except ValueError as exc:
+                raise ServiceStatusError('Cannot parse the output of docker service ls (%s): %s' % (exc, text),
+                                         kind=ERROR_PARSE)
+    services = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            decoded = json.loads(line)
+        except ValueError:
+            reason = 'not JSON'
+            if line == 'json':
+                reason += '; this docker CLI printed the literal word json, as 20.10 does for --format json'
+        else:
+            try:
+                services.append(normalize_service(decoded))
+                continue
+            except ValueError as exc:
+                reason = str(exc)
+        raise ServiceStatusError(
+            'Cannot parse line %d of the output of docker service ls (%s): %s' % (number, reason, line), kind=ERROR_PARSE)
+    return services
+
+
+def classify_cli_error(text):
+    """Return the kind of failure described by the docker CLI error output C(text)."""
+    lowered = (text or '').lower()
+    if 'not a swarm manager' in lowered:
+        if 'worker nodes' in lowered or 'promote' in lowered:
+            return ERROR_WORKER
+        return ERROR_NOT_IN_SWARM
+    if 'permission denied' in lowered and 'docker daemon' in lowered:
+        return ERROR_PERMISSION
+    if 'does not have a leader' in lowered or 'no leader' in lowered:
+        return ERROR_NO_LEADER
+    if 'deadlineexceeded' in lowered or 'deadline exceeded' in lowered:
+        return ERROR_TIMEOUT
+    if 'cannot connect to the docker daemon' in lowered or 'is the docker daemon running' in lowered:
+        return ERROR_DAEMON
+    return ERROR_OTHER
+
+
+def cli_error(rc, stdout, stderr):
+    """Build the ServiceStatusError for a failed C(docker service ls) run."""
+    detail = ' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split())
+    kind = classify_cli_error(detail)
+    if kind == ERROR_WORKER:
+        msg = ('This host is a swarm worker, not a manager: run the module on a swarm manager '
+               '(for example with delegate_to). docker said: %s' % detail)
+    elif kind == ERROR_NOT_IN_SWARM:
+        msg = ('This host is not part of a swarm (neither manager nor worker): initialize or join the swarm first, '
+               'or run the module on a swarm manager. docker said: %s' % detail)
+    elif kind == ERROR_PERMISSION:
+        msg = 'Permission denied talking to the Docker daemon (use become, or the docker group). docker said: %s' % detail
+    elif kind == ERROR_NO_LEADER:
+        msg = 'no leader (raft quorum lost?): %s' % detail
+    elif kind == ERROR_TIMEOUT:
+        msg = 'the manager did not answer in time (raft quorum lost?): %s' % detail
+    elif kind == ERROR_DAEMON:
+        msg = 'The Docker daemon is not running or not reachable. docker said: %s' % detail
+    else:
+        msg = 'docker service ls failed with rc %s: %s' % (rc, detail)
+    return ServiceStatusError(msg, kind=kind, stderr=stderr)
+
+
+def _unique(items):
+    seen = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def select_services(services, names=None, stack=None):
+    """Return C((selected, missing)): the services to look at, in list order, and the C(names) matching none."""
+    if stack:
+        prefix = stack + '_'
+        services = [service for service in services if service['name'].startswith(prefix)]
+    names = _unique(names or [])
+    if not names:
+        return list(services), []
+
+    def matches(name, service):
+        return service['name'] == name or bool(stack) and service['name'] == stack + '_' + name
+
+    selected = [service for service in services if any(matches(name, service) for name in names)]
+    missing = [name for name in names if not any(matches(name, service) for service in services)]
+    return selected, missing
+
+
+def _describe(service):
+    text = '%d/%d running' % (service['running'], service['desired'])
+    if service['max_per_node']:
+        text += ' (max %d per node)' % service['max_per_node']
+    return '%s: %s' % (service['name'], text)
+
+
+def evaluate(services, names=None, stack=None, wait_for=WAIT_NONE):
+    """Select and check a parsed service list.
+
+    Returns C((selected, summary, problems)); O(wait_for) is met when C(problems) is empty.
+    """
+    selected, missing = select_services(services, names, stack)
+    not_converged = [service for service in selected if not service['converged']]
+    unavailable = [service for service in selected if not service['available']]
+
+    problems = []
+    if wait_for == WAIT_CONVERGED:
+        problems.extend(_describe(service) for service in not_converged)
+    elif wait_for == WAIT_AVAILABLE:
+        problems.extend(_describe(service) for service in unavailable)
+    if wait_for != WAIT_NONE:
+        problems.extend('%s: no such service' % name for name in missing)
+
+    summary = {
+        'total': len(selected),
+        'converged': not not_converged and not missing,
+        'available': not unavailable and not missing,
+        'not_converged': [service['name'] for service in not_converged],
+        'unavailable': [service['name'] for service in unavailable],
+        'missing': missing,
+    }
+    return selected, summary, problems
+
+
+def empty_summary():
+    return {
+        'total': 0,
+        'converged': False,
+        'available': False,
+        'not_converged': [],
+        'unavailable': [],
+        'missing': [],
+    }
+
+
+def check_once(run, params):
+    """Read and evaluate the service list once.
+
+    C(run) is a callable returning C((rc, stdout, stderr)) of C(docker service ls --format '{{json .}}').
+    Returns a dict with C(services), C(summary), C(problems) and C(error) (a ServiceStatusError that waiting
+    may fix, or None). Raises ServiceStatusError for failures that waiting cannot fix.
+    """
+    rc, stdout, stderr = run()
+    if rc != 0:
+        error = cli_error(rc, stdout, stderr)
+        if error.fatal:
+            raise error
+        return {'services': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
+    selected, summary, problems = evaluate(parse_service_list(stdout), names=params.get('services'),
+                                           stack=params.get('stack'), wait_for=params.get('wait_for') or WAIT_NONE)
+    return {'services': selected, 'summary': summary, 'problems': problems, 'error': None}
+
+
+def wait_for_state(run, params, clock=None, sleep=None):
+    """Poll C(check_once) until C(wait_for) is met or C(wait_timeout) seconds have passed.
+
+    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(met).
+    C(clock) and C(sleep) default to time.time() and time.sleep().
+    """
+    clock = clock or time.time
+    sleep = sleep or time.sleep
+    wait_timeout = max(0, params.get('wait_timeout') or 0)
+    poll_interval = max(1, params.get('poll_interval') or 1)
+    start = clock()
+    deadline = start + wait_timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        result = check_once(run, params)
+        met = not result['problems'] and result['error'] is None
+        remaining = deadline - clock()
+        if met or remaining <= 0:
+            break
+        # The last attempt happens when wait_timeout expires, not one poll_interval before.
+        sleep(min(poll_interval, remaining))
+    result['attempts'] = attempts
+    result['elapsed'] = int(round(clock() - start))
+    result['met'] = met
+    return result
+
+
+def build_command(docker_cli, docker_host=None):
+    # The Go template, since the 20.10 CLI prints the literal word json for --format json.
+    command = [docker_cli]
+    if docker_host:
+        command.extend(['--host', docker_host])
+    command.extend(['service', 'ls', '--format', '{{json .}}'])
+    return command
+
+
+def main():
+    argument_spec = dict(
+        services=dict(type='list', elements='str', default=[]),
+        stack=dict(type='str'),
+        wait_for=dict(type='str', default=WAIT_NONE, choices=[WAIT_NONE, WAIT_CONVERGED, WAIT_AVAILABLE]),
+        wait_timeout=dict(type='int', default=0),
+        poll_interval=dict(type='int', default=2, aliases=['wait_interval']),
+        fail_on_unmet=dict(type='bool', default=True),
+        docker_cli=dict(type='path', default='docker'),
+        docker_host=dict(type='str'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+
+    if params['wait_timeout'] < 0:
+        module.fail_json(msg='wait_timeout must be 0 or more, got %d' % params['wait_timeout'])
+    if params['poll_interval'] < 1:
+        module.fail_json(msg='poll_interval must be 1 or more, got %d' % params['poll_interval'])
+
+    docker_cli = module.get_bin_path(params['docker_cli'])
+    if docker_cli is None:
+        module.fail_json(msg='The docker CLI was not found: %s is not an executable file and was not found in PATH'
+                         % params['docker_cli'])
+    command = build_command(docker_cli, params['docker_host'])
+
+    def run():
+        return module.run_command(command, environ_update={'LC_ALL': 'C'})
+
+    try:
+        result = wait_for_state(run, params)
+    except ServiceStatusError as exc:
+        module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
+
+    output = dict(
+        changed=False,
+        met=result['met'],
+        problems=result['problems'],
+        attempts=result['attempts'],
+        elapsed=result['elapsed'],
+        services=result['services'],
+        summary=result['summary'],
+    )
+    error = result['error']
+    # A stack name with a typo would otherwise look like a converged stack.
+    if error is None and params['stack'] and not result['services'] and not params['services']:
+        module.warn('No service of the stack %s was found' % params['stack'])
+    if result['met']:
+        module.exit_json(**output)
+
+    if error is not None:
+        what = 'Could not read the swarm service list'
+    elif params['wait_for'] == WAIT_CONVERGED:
+        what = 'Services not converged'
+    else:
+        what = 'Services not available'
+    if params['wait_timeout']:
+        what = '%s after %ds (%d attempt%s)' % (
+            what, result['elapsed'], result['attempts'], '' if result['attempts'] == 1 else 's')
+    msg = '%s: %s' % (what, '; '.join(result['problems']))
+
+    if error is not None:
+        module.fail_json(msg=msg, stderr=error.stderr or '', cmd=command, **output)
+    if params['fail_on_unmet']:
+        module.fail_json(msg=msg, **output)
+    module.exit_json(msg=msg, **output)
+
+
+if __name__ == '__main__':
+    main()
