@@ -36,6 +36,7 @@ author:
 
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - homelab.swarm.docker_cli
 
 attributes:
   check_mode:
@@ -114,26 +115,12 @@ options:
       - When V(false), the module returns RV(healthy=false) and the RV(problems) instead.
     type: bool
     default: true
-  docker_cli:
-    description:
-      - Path or name of the docker CLI on the target host.
-      - A bare name is looked up in E(PATH) and the usual C(sbin) directories.
-    type: path
-    default: docker
-  docker_host:
-    description:
-      - Daemon socket to connect to, passed to the CLI as C(--host).
-      - When not set, the CLI uses E(DOCKER_HOST) or its default socket.
-    type: str
 
 notes:
   - Run the module on a swarm manager, for example with C(delegate_to) or C(run_once) on a manager group.
   - After a node left and joined the swarm again, C(docker node ls) lists the old entry as V(Down) next to the new one
     until it is removed with C(docker node rm). The module reports such hostnames in RV(summary.duplicates) and treats them
     as healthy as long as one of the entries is V(Ready).
-
-requirements:
-  - docker CLI 20.10 or newer on the target host, talking to a swarm manager.
 
 seealso:
   - module: community.docker.docker_node_info
@@ -297,12 +284,26 @@ summary:
       sample: false
 """
 
-import json
 import re
-import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
+    ERROR_NO_LEADER,
+    ERROR_TIMEOUT,
+    JSON_FORMAT,
+    DockerCLIError,
+    check_wait_options,
+    command_runner,
+    docker_cli_argument_spec,
+    docker_command,
+    exit_with_result,
+    field_text,
+    json_fields,
+    parse_json_lines,
+    poll,
+    read_json_lines,
+)
 
 
 STATUS_READY = 'ready'
@@ -310,46 +311,10 @@ AVAILABILITY_ACTIVE = 'active'
 MANAGER_LEADER = 'leader'
 MANAGER_REACHABLE = 'reachable'
 
-# Kinds of docker CLI failures, see classify_cli_error().
-ERROR_WORKER = 'worker'
-ERROR_NOT_IN_SWARM = 'not_in_swarm'
-ERROR_PERMISSION = 'permission'
-ERROR_NO_LEADER = 'no_leader'
-ERROR_TIMEOUT = 'timeout'
-ERROR_DAEMON = 'daemon'
-ERROR_OTHER = 'other'
-ERROR_PARSE = 'parse'
+NODE_LS = ['node', 'ls', '--format', JSON_FORMAT]
 
-# Failures that polling cannot fix: the module fails at once.
-FATAL_ERRORS = (ERROR_WORKER, ERROR_NOT_IN_SWARM, ERROR_PERMISSION, ERROR_PARSE)
-# Failures that describe the state of the swarm itself: reported as problems.
+# docker CLI failures that describe the state of the swarm itself: reported as problems.
 SWARM_ERRORS = (ERROR_NO_LEADER, ERROR_TIMEOUT)
-
-
-class SwarmHealthError(Exception):
-    """The node list cannot be read or understood; ``msg`` is meant for the user."""
-
-    def __init__(self, msg, kind=ERROR_OTHER, stderr=None):
-        super(SwarmHealthError, self).__init__(msg)
-        self.msg = msg
-        self.kind = kind
-        self.stderr = stderr
-
-    @property
-    def fatal(self):
-        return self.kind in FATAL_ERRORS
-
-
-def _norm_key(key):
-    return re.sub(r'[^a-z0-9]', '', to_text(key).lower())
-
-
-def _to_text(value):
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    return to_text(value).strip()
 
 
 def _to_bool(value):
@@ -359,7 +324,7 @@ def _to_bool(value):
         return False
     if isinstance(value, (int, float)):
         return value != 0
-    return to_text(value).strip().lower() in ('true', 'yes', '1', '*')
+    return field_text(value).lower() in ('true', 'yes', '1', '*')
 
 
 def normalize_node(raw):
@@ -369,23 +334,21 @@ def normalize_node(raw):
     value case, and C(Self) given as a bool or as a string.
     Raises ValueError when the object has no ID or no hostname.
     """
-    if not isinstance(raw, dict):
-        raise ValueError('expected a JSON object')
-    fields = dict((_norm_key(k), v) for k, v in raw.items())
-    node_id = _to_text(fields.get('id'))
-    hostname = _to_text(fields.get('hostname'))
+    fields = json_fields(raw)
+    node_id = field_text(fields.get('id'))
+    hostname = field_text(fields.get('hostname'))
     if not node_id or not hostname:
         raise ValueError('no ID or no Hostname key')
-    manager_status = _to_text(fields.get('managerstatus'))
+    manager_status = field_text(fields.get('managerstatus'))
     return {
         'id': node_id,
         'hostname': hostname,
-        'status': _to_text(fields.get('status')),
-        'availability': _to_text(fields.get('availability')),
+        'status': field_text(fields.get('status')),
+        'availability': field_text(fields.get('availability')),
         'manager_status': manager_status,
         'is_manager': manager_status != '',
         'is_leader': manager_status.lower() == MANAGER_LEADER,
-        'engine_version': _to_text(fields.get('engineversion')),
+        'engine_version': field_text(fields.get('engineversion')),
         'self': _to_bool(fields.get('self')),
     }
 
@@ -393,82 +356,9 @@ def normalize_node(raw):
 def parse_node_list(output):
     """Parse the output of C(docker node ls --format '{{json .}}') into a list of node dicts.
 
-    Accepts one JSON object per line (what every CLI since 17.x prints for this template)
-    and, for robustness, a single JSON array of objects. Blank lines are skipped.
-    Raises SwarmHealthError naming the first line that cannot be parsed.
+    See parse_json_lines(); raises DockerCLIError naming the first line that cannot be parsed.
     """
-    text = (output or '').strip()
-    if text.startswith('['):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            decoded = None
-        if isinstance(decoded, list):
-            try:
-                return [normalize_node(item) for item in decoded]
-            except ValueError as exc:
-                raise SwarmHealthError('Cannot parse the output of docker node ls (%s): %s' % (exc, text), kind=ERROR_PARSE)
-    nodes = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            decoded = json.loads(line)
-        except ValueError:
-            reason = 'not JSON'
-            if line == 'json':
-                reason += '; this docker CLI printed the literal word json, as 20.10 does for --format json'
-        else:
-            try:
-                nodes.append(normalize_node(decoded))
-                continue
-            except ValueError as exc:
-                reason = str(exc)
-        raise SwarmHealthError(
-            'Cannot parse line %d of the output of docker node ls (%s): %s' % (number, reason, line), kind=ERROR_PARSE)
-    return nodes
-
-
-def classify_cli_error(text):
-    """Return the kind of failure described by the docker CLI error output C(text)."""
-    lowered = (text or '').lower()
-    if 'not a swarm manager' in lowered:
-        if 'worker nodes' in lowered or 'promote' in lowered:
-            return ERROR_WORKER
-        return ERROR_NOT_IN_SWARM
-    if 'permission denied' in lowered and 'docker daemon' in lowered:
-        return ERROR_PERMISSION
-    if 'does not have a leader' in lowered or 'no leader' in lowered:
-        return ERROR_NO_LEADER
-    if 'deadlineexceeded' in lowered or 'deadline exceeded' in lowered:
-        return ERROR_TIMEOUT
-    if 'cannot connect to the docker daemon' in lowered or 'is the docker daemon running' in lowered:
-        return ERROR_DAEMON
-    return ERROR_OTHER
-
-
-def cli_error(rc, stdout, stderr):
-    """Build the SwarmHealthError for a failed C(docker node ls) run."""
-    detail = ' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split())
-    kind = classify_cli_error(detail)
-    if kind == ERROR_WORKER:
-        msg = ('This host is a swarm worker, not a manager: run the module on a swarm manager '
-               '(for example with delegate_to). docker said: %s' % detail)
-    elif kind == ERROR_NOT_IN_SWARM:
-        msg = ('This host is not part of a swarm (neither manager nor worker): initialize or join the swarm first, '
-               'or run the module on a swarm manager. docker said: %s' % detail)
-    elif kind == ERROR_PERMISSION:
-        msg = 'Permission denied talking to the Docker daemon (use become, or the docker group). docker said: %s' % detail
-    elif kind == ERROR_NO_LEADER:
-        msg = 'no leader (raft quorum lost?): %s' % detail
-    elif kind == ERROR_TIMEOUT:
-        msg = 'the manager did not answer in time (raft quorum lost?): %s' % detail
-    elif kind == ERROR_DAEMON:
-        msg = 'The Docker daemon is not running or not reachable. docker said: %s' % detail
-    else:
-        msg = 'docker node ls failed with rc %s: %s' % (rc, detail)
-    return SwarmHealthError(msg, kind=kind, stderr=stderr)
+    return parse_json_lines(output, normalize_node, 'docker node ls')
 
 
 def _version_key(version):
@@ -617,18 +507,16 @@ def check_once(run, params):
     """Read and evaluate the node list once.
 
     C(run) is a callable returning C((rc, stdout, stderr)) of C(docker node ls --format '{{json .}}').
-    Returns a dict with C(nodes), C(summary), C(problems) and C(error) (a SwarmHealthError that is not a swarm
-    state, or None). Raises SwarmHealthError for failures that waiting cannot fix.
+    Returns a dict with C(nodes), C(summary), C(problems) and C(error) (a DockerCLIError that is not a swarm
+    state, or None). Raises DockerCLIError for failures that waiting cannot fix.
     """
-    rc, stdout, stderr = run()
-    if rc != 0:
-        error = cli_error(rc, stdout, stderr)
+    try:
+        nodes = read_json_lines(run, normalize_node, 'docker node ls')
+    except DockerCLIError as error:
         if error.fatal:
-            raise error
-        if error.kind in SWARM_ERRORS:
-            return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': None}
-        return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
-    nodes = parse_node_list(stdout)
+            raise
+        return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg],
+                'error': None if error.kind in SWARM_ERRORS else error}
     summary, problems = evaluate(nodes, **dict((name, params[name]) for name in CHECK_OPTIONS if name in params))
     return {'nodes': nodes, 'summary': summary, 'problems': problems, 'error': None}
 
@@ -636,37 +524,11 @@ def check_once(run, params):
 def wait_for_health(run, params, clock=None, sleep=None):
     """Poll C(check_once) until the swarm is healthy or C(wait_timeout) seconds have passed.
 
-    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(healthy).
+    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(met), the swarm being healthy.
     C(clock) and C(sleep) default to time.time() and time.sleep().
     """
-    clock = clock or time.time
-    sleep = sleep or time.sleep
-    wait_timeout = max(0, params.get('wait_timeout') or 0)
-    poll_interval = max(1, params.get('poll_interval') or 1)
-    start = clock()
-    deadline = start + wait_timeout
-    attempts = 0
-    while True:
-        attempts += 1
-        result = check_once(run, params)
-        healthy = not result['problems'] and result['error'] is None
-        remaining = deadline - clock()
-        if healthy or remaining <= 0:
-            break
-        # The last attempt happens when wait_timeout expires, not one poll_interval before.
-        sleep(min(poll_interval, remaining))
-    result['attempts'] = attempts
-    result['elapsed'] = int(round(clock() - start))
-    result['healthy'] = healthy
-    return result
-
-
-def build_command(docker_cli, docker_host=None):
-    command = [docker_cli]
-    if docker_host:
-        command.extend(['--host', docker_host])
-    command.extend(['node', 'ls', '--format', '{{json .}}'])
-    return command
+    return poll(lambda: check_once(run, params), params.get('wait_timeout'), params.get('poll_interval'),
+                clock=clock, sleep=sleep)
 
 
 def main():
@@ -681,58 +543,31 @@ def main():
         wait_timeout=dict(type='int', default=0),
         poll_interval=dict(type='int', default=5),
         fail_on_unhealthy=dict(type='bool', default=True),
-        docker_cli=dict(type='path', default='docker'),
-        docker_host=dict(type='str'),
     )
+    argument_spec.update(docker_cli_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
-    for name in ('min_managers', 'wait_timeout'):
-        if params[name] < 0:
-            module.fail_json(msg='%s must be 0 or more, got %d' % (name, params[name]))
-    if params['poll_interval'] < 1:
-        module.fail_json(msg='poll_interval must be 1 or more, got %d' % params['poll_interval'])
-
-    docker_cli = module.get_bin_path(params['docker_cli'])
-    if docker_cli is None:
-        module.fail_json(msg='The docker CLI was not found: %s is not an executable file and was not found in PATH'
-                         % params['docker_cli'])
-    command = build_command(docker_cli, params['docker_host'])
-
-    def run():
-        return module.run_command(command, environ_update={'LC_ALL': 'C'})
+    if params['min_managers'] < 0:
+        module.fail_json(msg='min_managers must be 0 or more, got %d' % params['min_managers'])
+    check_wait_options(module)
+    command = docker_command(module, NODE_LS)
 
     try:
-        result = wait_for_health(run, params)
-    except SwarmHealthError as exc:
+        result = wait_for_health(command_runner(module, command), params)
+    except DockerCLIError as exc:
         module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
 
     output = dict(
         changed=False,
-        healthy=result['healthy'],
+        healthy=result['met'],
         problems=result['problems'],
         attempts=result['attempts'],
         nodes=result['nodes'],
         summary=result['summary'],
     )
-    if result['healthy']:
-        module.exit_json(**output)
-
-    error = result['error']
-    if error is not None:
-        what = 'Could not read the swarm node list'
-    else:
-        what = 'Swarm unhealthy'
-    if params['wait_timeout']:
-        what = '%s after %ds (%d attempt%s)' % (
-            what, result['elapsed'], result['attempts'], '' if result['attempts'] == 1 else 's')
-    msg = '%s: %s' % (what, '; '.join(result['problems']))
-
-    if error is not None:
-        module.fail_json(msg=msg, stderr=error.stderr or '', cmd=command, **output)
-    if params['fail_on_unhealthy']:
-        module.fail_json(msg=msg, **output)
-    module.exit_json(msg=msg, **output)
+    exit_with_result(module, command, result, output, unmet='Swarm unhealthy',
+                     unreadable='Could not read the swarm node list', fail_when_unmet=params['fail_on_unhealthy'])
 
 
 if __name__ == '__main__':

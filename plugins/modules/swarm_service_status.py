@@ -37,6 +37,7 @@ author:
 
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - homelab.swarm.docker_cli
 
 attributes:
   check_mode:
@@ -91,26 +92,12 @@ options:
       - When V(false), the module returns RV(met=false) and the RV(problems) instead.
     type: bool
     default: true
-  docker_cli:
-    description:
-      - Path or name of the docker CLI on the target host.
-      - A bare name is looked up in E(PATH) and the usual C(sbin) directories.
-    type: path
-    default: docker
-  docker_host:
-    description:
-      - Daemon socket to connect to, passed to the CLI as C(--host).
-      - When not set, the CLI uses E(DOCKER_HOST) or its default socket.
-    type: str
 
 notes:
   - Run the module on a swarm manager, for example with C(delegate_to) or C(run_once) on a manager group.
   - A service with a V(max N per node) placement limit cannot converge while too few nodes are active; the limit is
     returned in RV(services[].max_per_node) and shown in RV(problems).
   - A global service desires one task per eligible node, so its desired count drops while a node is drained or down.
-
-requirements:
-  - docker CLI 20.10 or newer on the target host, talking to a swarm manager.
 
 seealso:
   - module: homelab.swarm.swarm_health
@@ -273,59 +260,36 @@ summary:
       sample: []
 """
 
-import json
 import re
-import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
+    JSON_FORMAT,
+    DockerCLIError,
+    check_wait_options,
+    command_runner,
+    docker_cli_argument_spec,
+    docker_command,
+    exit_with_result,
+    field_text,
+    json_fields,
+    parse_json_lines,
+    poll,
+    read_json_lines,
+)
 
 
 WAIT_NONE = 'none'
 WAIT_CONVERGED = 'converged'
 WAIT_AVAILABLE = 'available'
 
-# Kinds of docker CLI failures, see classify_cli_error().
-ERROR_WORKER = 'worker'
-ERROR_NOT_IN_SWARM = 'not_in_swarm'
-ERROR_PERMISSION = 'permission'
-ERROR_NO_LEADER = 'no_leader'
-ERROR_TIMEOUT = 'timeout'
-ERROR_DAEMON = 'daemon'
-ERROR_OTHER = 'other'
-ERROR_PARSE = 'parse'
-
-# Failures that polling cannot fix: the module fails at once. The others are retried.
-FATAL_ERRORS = (ERROR_WORKER, ERROR_NOT_IN_SWARM, ERROR_PERMISSION, ERROR_PARSE)
+SERVICE_LS = ['service', 'ls', '--format', JSON_FORMAT]
 
 # "2/2", "1/2 (max 1 per node)", "0/1 (1/1 completed)"; what follows the counts is only read, never required.
 REPLICAS_RE = re.compile(r'^(\d+)\s*/\s*(\d+)(.*)$')
 MAX_PER_NODE_RE = re.compile(r'\(\s*max\s+(\d+)\s+per\s+node\s*\)', re.IGNORECASE)
 COMPLETED_RE = re.compile(r'\(\s*\d+\s*/\s*\d+\s+completed\s*\)', re.IGNORECASE)
-
-
-class ServiceStatusError(Exception):
-    """The service list cannot be read or understood; ``msg`` is meant for the user."""
-
-    def __init__(self, msg, kind=ERROR_OTHER, stderr=None):
-        super(ServiceStatusError, self).__init__(msg)
-        self.msg = msg
-        self.kind = kind
-        self.stderr = stderr
-
-    @property
-    def fatal(self):
-        return self.kind in FATAL_ERRORS
-
-
-def _norm_key(key):
-    return re.sub(r'[^a-z0-9]', '', to_text(key).lower())
-
-
-def _to_text(value):
-    if value is None:
-        return ''
-    return to_text(value).strip()
 
 
 def is_job_mode(mode):
@@ -353,24 +317,22 @@ def normalize_service(raw):
     Tolerates key spelling and case. Raises ValueError when the object has no ID, no Name or no
     parsable Replicas.
     """
-    if not isinstance(raw, dict):
-        raise ValueError('expected a JSON object')
-    fields = dict((_norm_key(k), v) for k, v in raw.items())
-    service_id = _to_text(fields.get('id'))
-    name = _to_text(fields.get('name'))
+    fields = json_fields(raw)
+    service_id = field_text(fields.get('id'))
+    name = field_text(fields.get('name'))
     if not service_id or not name:
         raise ValueError('no ID or no Name key')
-    replicas = _to_text(fields.get('replicas'))
+    replicas = field_text(fields.get('replicas'))
     running, desired, max_per_node, completed = parse_replicas(replicas)
-    mode = _to_text(fields.get('mode'))
+    mode = field_text(fields.get('mode'))
     # The completed suffix identifies a job even when the mode is spelled in an unknown way.
     job = is_job_mode(mode) or completed
     return {
         'id': service_id,
         'name': name,
         'mode': mode,
-        'image': _to_text(fields.get('image')),
-        'ports': _to_text(fields.get('ports')),
+        'image': field_text(fields.get('image')),
+        'ports': field_text(fields.get('ports')),
         'replicas': replicas,
         'running': running,
         'desired': desired,
@@ -384,82 +346,9 @@ def normalize_service(raw):
 def parse_service_list(output):
     """Parse the output of C(docker service ls --format '{{json .}}') into a list of service dicts.
 
-    Accepts one JSON object per line and, for robustness, a single JSON array of objects.
-    Blank lines are skipped. Raises ServiceStatusError naming the first line that cannot be parsed.
+    See parse_json_lines(); raises DockerCLIError naming the first line that cannot be parsed.
     """
-    text = (output or '').strip()
-    if text.startswith('['):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            decoded = None
-        if isinstance(decoded, list):
-            try:
-                return [normalize_service(item) for item in decoded]
-            except ValueError as exc:
-                raise ServiceStatusError('Cannot parse the output of docker service ls (%s): %s' % (exc, text),
-                                         kind=ERROR_PARSE)
-    services = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            decoded = json.loads(line)
-        except ValueError:
-            reason = 'not JSON'
-            if line == 'json':
-                reason += '; this docker CLI printed the literal word json, as 20.10 does for --format json'
-        else:
-            try:
-                services.append(normalize_service(decoded))
-                continue
-            except ValueError as exc:
-                reason = str(exc)
-        raise ServiceStatusError(
-            'Cannot parse line %d of the output of docker service ls (%s): %s' % (number, reason, line), kind=ERROR_PARSE)
-    return services
-
-
-def classify_cli_error(text):
-    """Return the kind of failure described by the docker CLI error output C(text)."""
-    lowered = (text or '').lower()
-    if 'not a swarm manager' in lowered:
-        if 'worker nodes' in lowered or 'promote' in lowered:
-            return ERROR_WORKER
-        return ERROR_NOT_IN_SWARM
-    if 'permission denied' in lowered and 'docker daemon' in lowered:
-        return ERROR_PERMISSION
-    if 'does not have a leader' in lowered or 'no leader' in lowered:
-        return ERROR_NO_LEADER
-    if 'deadlineexceeded' in lowered or 'deadline exceeded' in lowered:
-        return ERROR_TIMEOUT
-    if 'cannot connect to the docker daemon' in lowered or 'is the docker daemon running' in lowered:
-        return ERROR_DAEMON
-    return ERROR_OTHER
-
-
-def cli_error(rc, stdout, stderr):
-    """Build the ServiceStatusError for a failed C(docker service ls) run."""
-    detail = ' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split())
-    kind = classify_cli_error(detail)
-    if kind == ERROR_WORKER:
-        msg = ('This host is a swarm worker, not a manager: run the module on a swarm manager '
-               '(for example with delegate_to). docker said: %s' % detail)
-    elif kind == ERROR_NOT_IN_SWARM:
-        msg = ('This host is not part of a swarm (neither manager nor worker): initialize or join the swarm first, '
-               'or run the module on a swarm manager. docker said: %s' % detail)
-    elif kind == ERROR_PERMISSION:
-        msg = 'Permission denied talking to the Docker daemon (use become, or the docker group). docker said: %s' % detail
-    elif kind == ERROR_NO_LEADER:
-        msg = 'no leader (raft quorum lost?): %s' % detail
-    elif kind == ERROR_TIMEOUT:
-        msg = 'the manager did not answer in time (raft quorum lost?): %s' % detail
-    elif kind == ERROR_DAEMON:
-        msg = 'The Docker daemon is not running or not reachable. docker said: %s' % detail
-    else:
-        msg = 'docker service ls failed with rc %s: %s' % (rc, detail)
-    return ServiceStatusError(msg, kind=kind, stderr=stderr)
+    return parse_json_lines(output, normalize_service, 'docker service ls')
 
 
 def _unique(items):
@@ -537,17 +426,17 @@ def check_once(run, params):
     """Read and evaluate the service list once.
 
     C(run) is a callable returning C((rc, stdout, stderr)) of C(docker service ls --format '{{json .}}').
-    Returns a dict with C(services), C(summary), C(problems) and C(error) (a ServiceStatusError that waiting
-    may fix, or None). Raises ServiceStatusError for failures that waiting cannot fix.
+    Returns a dict with C(services), C(summary), C(problems) and C(error) (a DockerCLIError that waiting
+    may fix, or None). Raises DockerCLIError for failures that waiting cannot fix.
     """
-    rc, stdout, stderr = run()
-    if rc != 0:
-        error = cli_error(rc, stdout, stderr)
+    try:
+        services = read_json_lines(run, normalize_service, 'docker service ls')
+    except DockerCLIError as error:
         if error.fatal:
-            raise error
+            raise
         return {'services': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
-    selected, summary, problems = evaluate(parse_service_list(stdout), names=params.get('services'),
-                                           stack=params.get('stack'), wait_for=params.get('wait_for') or WAIT_NONE)
+    selected, summary, problems = evaluate(services, names=params.get('services'), stack=params.get('stack'),
+                                           wait_for=params.get('wait_for') or WAIT_NONE)
     return {'services': selected, 'summary': summary, 'problems': problems, 'error': None}
 
 
@@ -557,35 +446,8 @@ def wait_for_state(run, params, clock=None, sleep=None):
     Returns the last result of check_once() plus C(attempts), C(elapsed) and C(met).
     C(clock) and C(sleep) default to time.time() and time.sleep().
     """
-    clock = clock or time.time
-    sleep = sleep or time.sleep
-    wait_timeout = max(0, params.get('wait_timeout') or 0)
-    poll_interval = max(1, params.get('poll_interval') or 1)
-    start = clock()
-    deadline = start + wait_timeout
-    attempts = 0
-    while True:
-        attempts += 1
-        result = check_once(run, params)
-        met = not result['problems'] and result['error'] is None
-        remaining = deadline - clock()
-        if met or remaining <= 0:
-            break
-        # The last attempt happens when wait_timeout expires, not one poll_interval before.
-        sleep(min(poll_interval, remaining))
-    result['attempts'] = attempts
-    result['elapsed'] = int(round(clock() - start))
-    result['met'] = met
-    return result
-
-
-def build_command(docker_cli, docker_host=None):
-    # The Go template, since the 20.10 CLI prints the literal word json for --format json.
-    command = [docker_cli]
-    if docker_host:
-        command.extend(['--host', docker_host])
-    command.extend(['service', 'ls', '--format', '{{json .}}'])
-    return command
+    return poll(lambda: check_once(run, params), params.get('wait_timeout'), params.get('poll_interval'),
+                clock=clock, sleep=sleep)
 
 
 def main():
@@ -596,29 +458,17 @@ def main():
         wait_timeout=dict(type='int', default=0),
         poll_interval=dict(type='int', default=2, aliases=['wait_interval']),
         fail_on_unmet=dict(type='bool', default=True),
-        docker_cli=dict(type='path', default='docker'),
-        docker_host=dict(type='str'),
     )
+    argument_spec.update(docker_cli_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
-    if params['wait_timeout'] < 0:
-        module.fail_json(msg='wait_timeout must be 0 or more, got %d' % params['wait_timeout'])
-    if params['poll_interval'] < 1:
-        module.fail_json(msg='poll_interval must be 1 or more, got %d' % params['poll_interval'])
-
-    docker_cli = module.get_bin_path(params['docker_cli'])
-    if docker_cli is None:
-        module.fail_json(msg='The docker CLI was not found: %s is not an executable file and was not found in PATH'
-                         % params['docker_cli'])
-    command = build_command(docker_cli, params['docker_host'])
-
-    def run():
-        return module.run_command(command, environ_update={'LC_ALL': 'C'})
+    check_wait_options(module)
+    command = docker_command(module, SERVICE_LS)
 
     try:
-        result = wait_for_state(run, params)
-    except ServiceStatusError as exc:
+        result = wait_for_state(command_runner(module, command), params)
+    except DockerCLIError as exc:
         module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
 
     output = dict(
@@ -630,29 +480,12 @@ def main():
         services=result['services'],
         summary=result['summary'],
     )
-    error = result['error']
     # A stack name with a typo would otherwise look like a converged stack.
-    if error is None and params['stack'] and not result['services'] and not params['services']:
+    if result['error'] is None and params['stack'] and not result['services'] and not params['services']:
         module.warn('No service of the stack %s was found' % params['stack'])
-    if result['met']:
-        module.exit_json(**output)
-
-    if error is not None:
-        what = 'Could not read the swarm service list'
-    elif params['wait_for'] == WAIT_CONVERGED:
-        what = 'Services not converged'
-    else:
-        what = 'Services not available'
-    if params['wait_timeout']:
-        what = '%s after %ds (%d attempt%s)' % (
-            what, result['elapsed'], result['attempts'], '' if result['attempts'] == 1 else 's')
-    msg = '%s: %s' % (what, '; '.join(result['problems']))
-
-    if error is not None:
-        module.fail_json(msg=msg, stderr=error.stderr or '', cmd=command, **output)
-    if params['fail_on_unmet']:
-        module.fail_json(msg=msg, **output)
-    module.exit_json(msg=msg, **output)
+    exit_with_result(module, command, result, output,
+                     unmet='Services not converged' if params['wait_for'] == WAIT_CONVERGED else 'Services not available',
+                     unreadable='Could not read the swarm service list', fail_when_unmet=params['fail_on_unmet'])
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ each node's overlay network sent requests to the replicated lab_api service."""
 import datetime
 import json
 import os
+import re
 
 import pytest
 
@@ -47,6 +48,9 @@ def test_converge_succeeded(record):
         log = handle.read()
     assert record["rc"] == 0, log[-3000:]
     assert "Rolling restart | Drain the node" in log
+    # The manager came back locked (autolock) and was given its key; the key is not in the log.
+    assert re.search(r"TASK \[[^]]*Give the manager its unlock key\] \**\nchanged: ", log), "no manager was unlocked"
+    assert "SWMKEY-" not in log
 
 
 def test_every_engine_has_the_new_setting_and_is_back(record, manager, managers, workers):
