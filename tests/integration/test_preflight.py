@@ -37,7 +37,8 @@ def local_hosts(*names, **vars_):
 def assert_stopped_in_preflight(rc, out):
     assert rc != 0, out
     assert "PLAY [Preflight" in out
-    assert "PLAY [Docker" not in out, "a play after preflight started:\n" + out
+    for later in ("PLAY [Firewall", "PLAY [Docker"):
+        assert later not in out, "a play after preflight started:\n" + out
 
 
 def test_no_manager_is_refused(tmp_path):
@@ -75,3 +76,10 @@ def test_wrong_variable_type_is_refused_with_its_name(tmp_path, value):
     rc, out = run_site(tmp_path, inventory)
     assert_stopped_in_preflight(rc, out)
     assert "swarm_preflight_allow_even_managers" in out
+
+
+def test_autolock_without_a_key_file_is_refused(tmp_path):
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1", swarm_manager_autolock="true")
+    rc, out = run_site(tmp_path, inventory)
+    assert_stopped_in_preflight(rc, out)
+    assert "swarm_manager_autolock is on for m1" in out

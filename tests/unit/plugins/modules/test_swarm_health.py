@@ -13,26 +13,27 @@ the docker CLI source; see fixtures/README.md.
 from __future__ import annotations
 
 import json
-import os
-
-from unittest import mock
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
+from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_health
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import (
+    DOCKER,
+    FakeTime,
+    err,
+    fail_json_of_real_lookup,
+    fixture,
+    ok,
+    run_main,
+)
 
 
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-DOCKER = '/usr/bin/docker'
 NODE_LS = [DOCKER, 'node', 'ls', '--format', '{{json .}}']
 
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as f:
-        return f.read()
+def run_module(args, outputs, **kwargs):
+    """Run swarm_health.main(); see run_main()."""
+    return run_main(swarm_health, args, outputs, **kwargs)
 
 
 def nodes_of(name):
@@ -41,88 +42,6 @@ def nodes_of(name):
 
 def evaluate(name, **kwargs):
     return swarm_health.evaluate(nodes_of(name), **kwargs)
-
-
-def ok(name):
-    """A successful run_command result carrying a recorded node list."""
-    return (0, fixture(name), '')
-
-
-def err(name):
-    """A failed run_command result carrying a recorded docker CLI error (the CLI exits 1, message on stderr)."""
-    return (1, '', fixture(name))
-
-
-# ---------------------------------------------------------------------------
-# Module harness
-# ---------------------------------------------------------------------------
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, msg, **kwargs):
-    kwargs['failed'] = True
-    kwargs['msg'] = msg
-    raise FailJson(kwargs)
-
-
-class FakeTime:
-    """Stands in for the time module inside swarm_health: sleep() advances time() instantly."""
-
-    def __init__(self, start=1000.0, run_cost=0.0):
-        self.now = start
-        self.run_cost = run_cost
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def run_module(args, outputs, fake_time=None, bin_path=DOCKER):
-    """Run main() with the given module args.
-
-    outputs: the run_command results, in order. Returns (kind, result, run_command mock, fake time),
-    kind being 'exit' or 'fail'.
-    """
-    fake_time = fake_time or FakeTime()
-    outputs = list(outputs)
-
-    def run_command(self, cmd, **kwargs):
-        fake_time.now += fake_time.run_cost
-        return outputs.pop(0)
-
-    run_mock = mock.MagicMock(side_effect=run_command)
-
-    def run_command_method(self, cmd, **kwargs):
-        return run_mock(self, cmd, **kwargs)
-
-    with patch_module_args(args), \
-            mock.patch.object(basic.AnsibleModule, 'exit_json', _exit_json), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json), \
-            mock.patch.object(basic.AnsibleModule, 'run_command', run_command_method), \
-            mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value=bin_path), \
-            mock.patch.object(swarm_health, 'time', fake_time):
-        try:
-            swarm_health.main()
-        except ExitJson as exc:
-            return 'exit', exc.args[0], run_mock, fake_time
-        except FailJson as exc:
-            return 'fail', exc.args[0], run_mock, fake_time
-    raise AssertionError('main() returned without exit_json or fail_json')
 
 
 # ---------------------------------------------------------------------------
@@ -205,9 +124,9 @@ def test_parse_empty_output_is_no_nodes_and_unhealthy():
 
 def test_parse_literal_json_word_of_cli2010_names_the_line():
     # Real output of the 20.10 CLI for `docker node ls --format json`.
-    with pytest.raises(swarm_health.SwarmHealthError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.parse_node_list(fixture('node_ls_2010_format_json_literal.txt'))
-    assert excinfo.value.kind == swarm_health.ERROR_PARSE
+    assert excinfo.value.kind == docker_cli.ERROR_PARSE
     assert excinfo.value.fatal
     assert excinfo.value.msg.startswith('Cannot parse line 1 of the output of docker node ls (not JSON;')
     assert excinfo.value.msg.endswith(': json')
@@ -216,13 +135,13 @@ def test_parse_literal_json_word_of_cli2010_names_the_line():
 def test_parse_truncated_line_is_shown():
     lines = fixture('node_ls_2010_healthy.jsonl').splitlines()
     broken = lines[2][:60]
-    with pytest.raises(swarm_health.SwarmHealthError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.parse_node_list('\n'.join(lines[:2] + [broken] + lines[3:]))
     assert excinfo.value.msg == 'Cannot parse line 3 of the output of docker node ls (not JSON): %s' % broken
 
 
 def test_parse_object_without_hostname_is_rejected():
-    with pytest.raises(swarm_health.SwarmHealthError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.parse_node_list('{"ID": "abc", "Status": "Ready"}')
     assert 'no ID or no Hostname key' in excinfo.value.msg
     assert '{"ID": "abc", "Status": "Ready"}' in excinfo.value.msg
@@ -230,7 +149,7 @@ def test_parse_object_without_hostname_is_rejected():
 
 def test_parse_table_output_is_rejected():
     # Real default table output: not what the module asks for, must not be half-parsed.
-    with pytest.raises(swarm_health.SwarmHealthError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.parse_node_list(fixture('node_ls_2010_healthy_table.txt'))
     assert 'line 1' in excinfo.value.msg
     assert 'HOSTNAME' in excinfo.value.msg
@@ -413,25 +332,6 @@ def test_engine_versions_sort_numerically():
     assert summary['engine_versions'] == ['20.10.24+dfsg1', '27.9.1', '27.10.0']
 
 
-@pytest.mark.parametrize('name, kind', [
-    ('err_2010_worker_node.txt', swarm_health.ERROR_WORKER),
-    ('err_2010_not_in_swarm.txt', swarm_health.ERROR_NOT_IN_SWARM),
-    ('err_2010_daemon_not_running.txt', swarm_health.ERROR_DAEMON),
-    ('err_2010_no_leader.txt', swarm_health.ERROR_NO_LEADER),
-    ('err_2010_deadline_exceeded.txt', swarm_health.ERROR_TIMEOUT),
-])
-def test_classify_recorded_cli_errors(name, kind):
-    assert swarm_health.classify_cli_error(fixture(name)) == kind
-
-
-def test_classify_other_errors():
-    assert swarm_health.classify_cli_error(
-        'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: '
-        'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/nodes": dial unix /var/run/docker.sock: connect: permission denied'
-    ) == swarm_health.ERROR_PERMISSION
-    assert swarm_health.classify_cli_error('unknown flag: --format') == swarm_health.ERROR_OTHER
-
-
 def test_check_once_no_leader_error_is_a_swarm_problem():
     result = swarm_health.check_once(lambda: err('err_2010_no_leader.txt'), {'expected_nodes': ['node1']})
     assert result['error'] is None
@@ -444,15 +344,15 @@ def test_check_once_no_leader_error_is_a_swarm_problem():
 
 
 def test_check_once_worker_error_raises_fatal():
-    with pytest.raises(swarm_health.SwarmHealthError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.check_once(lambda: err('err_2010_worker_node.txt'), {})
     assert excinfo.value.fatal
-    assert excinfo.value.kind == swarm_health.ERROR_WORKER
+    assert excinfo.value.kind == docker_cli.ERROR_WORKER
 
 
 def test_build_command():
-    assert swarm_health.build_command('docker') == ['docker', 'node', 'ls', '--format', '{{json .}}']
-    assert swarm_health.build_command('/usr/bin/docker', 'unix:///run/user/1000/docker.sock') == [
+    assert docker_cli.build_command('docker', swarm_health.NODE_LS) == ['docker', 'node', 'ls', '--format', '{{json .}}']
+    assert docker_cli.build_command('/usr/bin/docker', swarm_health.NODE_LS, 'unix:///run/user/1000/docker.sock') == [
         '/usr/bin/docker', '--host', 'unix:///run/user/1000/docker.sock', 'node', 'ls', '--format', '{{json .}}']
 
 
@@ -613,11 +513,7 @@ def test_module_docker_missing_names_the_path():
 
 def test_module_docker_missing_real_lookup():
     # Without mocking get_bin_path: the real lookup must not find a non-existent path.
-    with patch_module_args({'docker_cli': '/nonexistent/hsw-ht/docker'}), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json):
-        with pytest.raises(FailJson) as excinfo:
-            swarm_health.main()
-    assert '/nonexistent/hsw-ht/docker' in excinfo.value.args[0]['msg']
+    assert '/nonexistent/hsw-ht/docker' in fail_json_of_real_lookup(swarm_health, '/nonexistent/hsw-ht/docker')['msg']
 
 
 @pytest.mark.parametrize('args, msg', [

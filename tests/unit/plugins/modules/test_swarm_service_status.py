@@ -22,20 +22,26 @@ byte for byte, checked with the 28.2.2 CLI against the 20.10 engine).
 from __future__ import annotations
 
 import json
-import os
 
 from unittest import mock
 
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_service_status
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import (
+    DOCKER,
+    FakeTime,
+    err,
+    fail_json_of_real_lookup,
+    fixture,
+    ok,
+    run_main,
+)
 
 
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-DOCKER = '/usr/bin/docker'
 SERVICE_LS = [DOCKER, 'service', 'ls', '--format', '{{json .}}']
 
 CONVERGED = 'service_ls_2010_derived_converged.jsonl'
@@ -48,9 +54,9 @@ ALL_NAMES = ['lab_agent', 'lab_api', 'lab_db', 'lab_migrate', 'lab_paused', 'lab
 LAB_NAMES = ALL_NAMES[:6]
 
 
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as f:
-        return f.read()
+def run_module(args, outputs, **kwargs):
+    """Run swarm_service_status.main(); see run_main()."""
+    return run_main(swarm_service_status, args, outputs, **kwargs)
 
 
 def services_of(name):
@@ -63,88 +69,6 @@ def evaluate(name, **kwargs):
 
 def by_name(services):
     return dict((service['name'], service) for service in services)
-
-
-def ok(name):
-    """A successful run_command result carrying a service list."""
-    return (0, fixture(name), '')
-
-
-def err(name):
-    """A failed run_command result carrying a recorded docker CLI error (the CLI exits 1, message on stderr)."""
-    return (1, '', fixture(name))
-
-
-# ---------------------------------------------------------------------------
-# Module harness
-# ---------------------------------------------------------------------------
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, msg, **kwargs):
-    kwargs['failed'] = True
-    kwargs['msg'] = msg
-    raise FailJson(kwargs)
-
-
-class FakeTime:
-    """Stands in for the time module inside swarm_service_status: sleep() advances time() instantly."""
-
-    def __init__(self, start=1000.0, run_cost=0.0):
-        self.now = start
-        self.run_cost = run_cost
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def run_module(args, outputs, fake_time=None, bin_path=DOCKER):
-    """Run main() with the given module args.
-
-    outputs: the run_command results, in order. Returns (kind, result, run_command mock, fake time),
-    kind being 'exit' or 'fail'.
-    """
-    fake_time = fake_time or FakeTime()
-    outputs = list(outputs)
-
-    def run_command(self, cmd, **kwargs):
-        fake_time.now += fake_time.run_cost
-        return outputs.pop(0)
-
-    run_mock = mock.MagicMock(side_effect=run_command)
-
-    def run_command_method(self, cmd, **kwargs):
-        return run_mock(self, cmd, **kwargs)
-
-    with patch_module_args(args), \
-            mock.patch.object(basic.AnsibleModule, 'exit_json', _exit_json), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json), \
-            mock.patch.object(basic.AnsibleModule, 'run_command', run_command_method), \
-            mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value=bin_path), \
-            mock.patch.object(swarm_service_status, 'time', fake_time):
-        try:
-            swarm_service_status.main()
-        except ExitJson as exc:
-            return 'exit', exc.args[0], run_mock, fake_time
-        except FailJson as exc:
-            return 'fail', exc.args[0], run_mock, fake_time
-    raise AssertionError('main() returned without exit_json or fail_json')
 
 
 # ---------------------------------------------------------------------------
@@ -265,9 +189,9 @@ def test_parse_json_array():
 
 
 def test_parse_json_array_with_a_bad_entry_is_rejected():
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list('[{"ID": "a", "Name": "s", "Replicas": "x"}]')
-    assert excinfo.value.kind == swarm_service_status.ERROR_PARSE
+    assert excinfo.value.kind == docker_cli.ERROR_PARSE
     assert excinfo.value.msg.startswith('Cannot parse the output of docker service ls (Replicas is not running/desired')
 
 
@@ -278,9 +202,9 @@ def test_parse_empty_output_is_no_services():
 
 
 def test_parse_literal_json_word_of_cli2010_names_the_line():
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list(fixture('service_ls_2010_derived_format_json_literal.txt'))
-    assert excinfo.value.kind == swarm_service_status.ERROR_PARSE
+    assert excinfo.value.kind == docker_cli.ERROR_PARSE
     assert excinfo.value.fatal
     assert excinfo.value.msg.startswith('Cannot parse line 1 of the output of docker service ls (not JSON;')
     assert 'literal word json' in excinfo.value.msg
@@ -288,7 +212,7 @@ def test_parse_literal_json_word_of_cli2010_names_the_line():
 
 
 def test_parse_table_output_is_rejected():
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list(fixture('service_ls_2010_derived_table.txt'))
     assert 'line 1' in excinfo.value.msg
     assert 'REPLICAS' in excinfo.value.msg
@@ -297,7 +221,7 @@ def test_parse_table_output_is_rejected():
 def test_parse_truncated_line_is_shown():
     lines = fixture(CONVERGED).splitlines()
     broken = lines[2][:50]
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list('\n'.join(lines[:2] + [broken] + lines[3:]))
     assert excinfo.value.msg == 'Cannot parse line 3 of the output of docker service ls (not JSON): %s' % broken
 
@@ -311,7 +235,7 @@ def test_parse_truncated_line_is_shown():
 ])
 def test_parse_bad_object_is_rejected_naming_line_and_reason(line, reason):
     lines = fixture(CONVERGED).splitlines()
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list('\n'.join(lines[:1] + [line]))
     assert excinfo.value.msg == 'Cannot parse line 2 of the output of docker service ls (%s): %s' % (reason, line)
     assert excinfo.value.fatal
@@ -439,35 +363,9 @@ def test_node_back_waits_for_global_services_to_converge():
 # docker CLI errors
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize('name, kind, fatal', [
-    ('err_2010_worker_node.txt', swarm_service_status.ERROR_WORKER, True),
-    ('err_2010_not_in_swarm.txt', swarm_service_status.ERROR_NOT_IN_SWARM, True),
-    ('err_2010_daemon_not_running.txt', swarm_service_status.ERROR_DAEMON, False),
-    ('err_2010_no_leader.txt', swarm_service_status.ERROR_NO_LEADER, False),
-    ('err_2010_deadline_exceeded.txt', swarm_service_status.ERROR_TIMEOUT, False),
-])
-def test_classify_recorded_cli_errors(name, kind, fatal):
-    assert swarm_service_status.classify_cli_error(fixture(name)) == kind
-    assert swarm_service_status.cli_error(1, '', fixture(name)).fatal is fatal
-
-
-def test_classify_other_errors():
-    error = swarm_service_status.cli_error(
-        1, '',
-        'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: '
-        'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/services": dial unix /var/run/docker.sock: connect: permission denied')
-    assert error.kind == swarm_service_status.ERROR_PERMISSION
-    assert error.fatal
-    error = swarm_service_status.cli_error(125, 'unknown flag: --format\n', '')
-    assert error.kind == swarm_service_status.ERROR_OTHER
-    assert not error.fatal
-    assert error.msg == 'docker service ls failed with rc 125: unknown flag: --format'
-    assert swarm_service_status.cli_error(1, '', '').msg == 'docker service ls failed with rc 1: no output'
-
-
 def test_check_once_daemon_error_is_returned_for_retry():
     result = swarm_service_status.check_once(lambda: err('err_2010_daemon_not_running.txt'), {'wait_for': 'converged'})
-    assert result['error'].kind == swarm_service_status.ERROR_DAEMON
+    assert result['error'].kind == docker_cli.ERROR_DAEMON
     assert result['services'] == []
     assert result['summary'] == swarm_service_status.empty_summary()
     assert result['problems'] == [
@@ -477,16 +375,16 @@ def test_check_once_daemon_error_is_returned_for_retry():
 
 def test_check_once_no_leader_is_returned_for_retry():
     result = swarm_service_status.check_once(lambda: err('err_2010_no_leader.txt'), {})
-    assert result['error'].kind == swarm_service_status.ERROR_NO_LEADER
+    assert result['error'].kind == docker_cli.ERROR_NO_LEADER
     assert result['problems'][0].startswith('no leader (raft quorum lost?): Error response from daemon')
 
 
 @pytest.mark.parametrize('name, kind', [
-    ('err_2010_worker_node.txt', swarm_service_status.ERROR_WORKER),
-    ('err_2010_not_in_swarm.txt', swarm_service_status.ERROR_NOT_IN_SWARM),
+    ('err_2010_worker_node.txt', docker_cli.ERROR_WORKER),
+    ('err_2010_not_in_swarm.txt', docker_cli.ERROR_NOT_IN_SWARM),
 ])
 def test_check_once_not_a_manager_raises_fatal(name, kind):
-    with pytest.raises(swarm_service_status.ServiceStatusError) as excinfo:
+    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.check_once(lambda: err(name), {})
     assert excinfo.value.fatal
     assert excinfo.value.kind == kind
@@ -494,8 +392,10 @@ def test_check_once_not_a_manager_raises_fatal(name, kind):
 
 
 def test_build_command():
-    assert swarm_service_status.build_command('docker') == ['docker', 'service', 'ls', '--format', '{{json .}}']
-    assert swarm_service_status.build_command('/usr/bin/docker', 'unix:///run/user/1000/docker.sock') == [
+    assert docker_cli.build_command('docker', swarm_service_status.SERVICE_LS) == [
+        'docker', 'service', 'ls', '--format', '{{json .}}']
+    assert docker_cli.build_command('/usr/bin/docker', swarm_service_status.SERVICE_LS,
+                                    'unix:///run/user/1000/docker.sock') == [
         '/usr/bin/docker', '--host', 'unix:///run/user/1000/docker.sock', 'service', 'ls', '--format', '{{json .}}']
 
 
@@ -740,11 +640,8 @@ def test_module_docker_missing_names_the_path():
 
 def test_module_docker_missing_real_lookup():
     # Without mocking get_bin_path: the real lookup must not find a non-existent path.
-    with patch_module_args({'docker_cli': '/nonexistent/hsw-sst/docker'}), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', _fail_json):
-        with pytest.raises(FailJson) as excinfo:
-            swarm_service_status.main()
-    assert '/nonexistent/hsw-sst/docker' in excinfo.value.args[0]['msg']
+    assert '/nonexistent/hsw-sst/docker' in fail_json_of_real_lookup(
+        swarm_service_status, '/nonexistent/hsw-sst/docker')['msg']
 
 
 @pytest.mark.parametrize('args, msg', [

@@ -6,7 +6,7 @@
 """Test helpers shared by the unit tests of the modules that run the docker CLI.
 
 fixture() reads a file of fixtures/ (see fixtures/README.md), ok() and err() turn one into a
-run_command result, and run_module() runs a module's main() against a list of such results with
+run_command result, and run_main() runs a module's main() against a list of such results with
 FakeTime standing in for the clock of the polling loop in plugins/module_utils/docker_cli.py.
 """
 
@@ -63,7 +63,7 @@ def fail_json(self, msg, **kwargs):
 class FakeTime:
     """Stands in for the time module inside module_utils/docker_cli.py: sleep() advances time() instantly.
 
-    run_cost: seconds each run_command call of run_module() takes.
+    run_cost: seconds each run_command call of run_main() takes.
     """
 
     def __init__(self, start=1000.0, run_cost=0.0):
@@ -79,7 +79,7 @@ class FakeTime:
         self.now += seconds
 
 
-def run_module(module, args, outputs, fake_time=None, bin_path=DOCKER):
+def run_main(module, args, outputs, fake_time=None, bin_path=DOCKER):
     """Run module.main() with the given module args.
 
     outputs: the run_command results, in order. bin_path: what get_bin_path() returns.
