@@ -199,13 +199,17 @@ def parse_json_lines(output, normalize, what):
 def read_json_lines(run, normalize, what):
     """Run the command once and parse its output with parse_json_lines().
 
-    C(run) is a callable returning C((rc, stdout, stderr)). Raises the DockerCLIError of cli_error() when the
-    command fails, and the one of parse_json_lines() when its output cannot be parsed.
+    C(run) is a callable returning C((rc, stdout, stderr)). Returns C((items, None)) or, when the command
+    failed in a way that waiting may fix, C((None, error)) with the DockerCLIError of cli_error().
+    Raises the fatal DockerCLIError: the command failed in a way waiting cannot fix, or its output cannot be parsed.
     """
     rc, stdout, stderr = run()
     if rc != 0:
-        raise cli_error(rc, stdout, stderr, what)
-    return parse_json_lines(stdout, normalize, what)
+        error = cli_error(rc, stdout, stderr, what)
+        if error.fatal:
+            raise error
+        return None, error
+    return parse_json_lines(stdout, normalize, what), None
 
 
 def check_wait_options(module):
@@ -246,14 +250,34 @@ def poll(check, wait_timeout, poll_interval, clock=None, sleep=None):
     return result
 
 
-def exit_with_result(module, command, result, output, unmet, unreadable, fail_when_unmet):
-    """End the module after poll(): C(output) are the return values, C(result) the result of poll().
+def poll_docker_cli(module, args, check):
+    """Run the docker CLI with the arguments C(args) until C(check) is met or O(wait_timeout) expires.
 
-    Exits when C(result) is met. Otherwise the message starts with C(unreadable) when the command kept
+    Fails the module when O(wait_timeout) or O(poll_interval) is out of range or the docker CLI is not found.
+    C(check) is called with a callable returning C((rc, stdout, stderr)) of the command and returns a result
+    for poll(). Fails the module with the command and its C(stderr) when C(check) raises a DockerCLIError
+    (one that waiting cannot fix). Returns C((command, result of poll())).
+    """
+    check_wait_options(module)
+    command = docker_command(module, args)
+    run = command_runner(module, command)
+    try:
+        result = poll(lambda: check(run), module.params['wait_timeout'], module.params['poll_interval'])
+    except DockerCLIError as exc:
+        module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
+    return command, result
+
+
+def exit_with_result(module, command, result, returns, unmet, unreadable, fail_when_unmet):
+    """End the module after poll_docker_cli(), which gave C(command) and C(result).
+
+    The module returns C(returns) plus RV(changed=false), RV(problems) and RV(attempts).
+    It exits when C(result) is met. Otherwise the message starts with C(unreadable) when the command kept
     failing, which always fails the module with its C(stderr) and C(cmd), or with C(unmet), which fails
     the module only when C(fail_when_unmet) is true. With O(wait_timeout), the message says how long the
     module polled; it ends with the problems.
     """
+    output = dict(returns, changed=False, problems=result['problems'], attempts=result['attempts'])
     if result['met']:
         module.exit_json(**output)
 

@@ -292,16 +292,12 @@ from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
     ERROR_NO_LEADER,
     ERROR_TIMEOUT,
     JSON_FORMAT,
-    DockerCLIError,
-    check_wait_options,
-    command_runner,
     docker_cli_argument_spec,
-    docker_command,
     exit_with_result,
     field_text,
     json_fields,
     parse_json_lines,
-    poll,
+    poll_docker_cli,
     read_json_lines,
 )
 
@@ -510,25 +506,12 @@ def check_once(run, params):
     Returns a dict with C(nodes), C(summary), C(problems) and C(error) (a DockerCLIError that is not a swarm
     state, or None). Raises DockerCLIError for failures that waiting cannot fix.
     """
-    try:
-        nodes = read_json_lines(run, normalize_node, 'docker node ls')
-    except DockerCLIError as error:
-        if error.fatal:
-            raise
+    nodes, error = read_json_lines(run, normalize_node, 'docker node ls')
+    if error is not None:
         return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg],
                 'error': None if error.kind in SWARM_ERRORS else error}
     summary, problems = evaluate(nodes, **dict((name, params[name]) for name in CHECK_OPTIONS if name in params))
     return {'nodes': nodes, 'summary': summary, 'problems': problems, 'error': None}
-
-
-def wait_for_health(run, params, clock=None, sleep=None):
-    """Poll C(check_once) until the swarm is healthy or C(wait_timeout) seconds have passed.
-
-    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(met), the swarm being healthy.
-    C(clock) and C(sleep) default to time.time() and time.sleep().
-    """
-    return poll(lambda: check_once(run, params), params.get('wait_timeout'), params.get('poll_interval'),
-                clock=clock, sleep=sleep)
 
 
 def main():
@@ -550,23 +533,9 @@ def main():
 
     if params['min_managers'] < 0:
         module.fail_json(msg='min_managers must be 0 or more, got %d' % params['min_managers'])
-    check_wait_options(module)
-    command = docker_command(module, NODE_LS)
-
-    try:
-        result = wait_for_health(command_runner(module, command), params)
-    except DockerCLIError as exc:
-        module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
-
-    output = dict(
-        changed=False,
-        healthy=result['met'],
-        problems=result['problems'],
-        attempts=result['attempts'],
-        nodes=result['nodes'],
-        summary=result['summary'],
-    )
-    exit_with_result(module, command, result, output, unmet='Swarm unhealthy',
+    command, result = poll_docker_cli(module, NODE_LS, lambda run: check_once(run, params))
+    returns = dict(healthy=result['met'], nodes=result['nodes'], summary=result['summary'])
+    exit_with_result(module, command, result, returns, unmet='Swarm unhealthy',
                      unreadable='Could not read the swarm node list', fail_when_unmet=params['fail_on_unhealthy'])
 
 

@@ -266,16 +266,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
     JSON_FORMAT,
-    DockerCLIError,
-    check_wait_options,
-    command_runner,
     docker_cli_argument_spec,
-    docker_command,
     exit_with_result,
     field_text,
     json_fields,
     parse_json_lines,
-    poll,
+    poll_docker_cli,
     read_json_lines,
 )
 
@@ -429,25 +425,12 @@ def check_once(run, params):
     Returns a dict with C(services), C(summary), C(problems) and C(error) (a DockerCLIError that waiting
     may fix, or None). Raises DockerCLIError for failures that waiting cannot fix.
     """
-    try:
-        services = read_json_lines(run, normalize_service, 'docker service ls')
-    except DockerCLIError as error:
-        if error.fatal:
-            raise
+    services, error = read_json_lines(run, normalize_service, 'docker service ls')
+    if error is not None:
         return {'services': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
     selected, summary, problems = evaluate(services, names=params.get('services'), stack=params.get('stack'),
                                            wait_for=params.get('wait_for') or WAIT_NONE)
     return {'services': selected, 'summary': summary, 'problems': problems, 'error': None}
-
-
-def wait_for_state(run, params, clock=None, sleep=None):
-    """Poll C(check_once) until C(wait_for) is met or C(wait_timeout) seconds have passed.
-
-    Returns the last result of check_once() plus C(attempts), C(elapsed) and C(met).
-    C(clock) and C(sleep) default to time.time() and time.sleep().
-    """
-    return poll(lambda: check_once(run, params), params.get('wait_timeout'), params.get('poll_interval'),
-                clock=clock, sleep=sleep)
 
 
 def main():
@@ -463,27 +446,12 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
-    check_wait_options(module)
-    command = docker_command(module, SERVICE_LS)
-
-    try:
-        result = wait_for_state(command_runner(module, command), params)
-    except DockerCLIError as exc:
-        module.fail_json(msg=exc.msg, stderr=exc.stderr or '', cmd=command)
-
-    output = dict(
-        changed=False,
-        met=result['met'],
-        problems=result['problems'],
-        attempts=result['attempts'],
-        elapsed=result['elapsed'],
-        services=result['services'],
-        summary=result['summary'],
-    )
+    command, result = poll_docker_cli(module, SERVICE_LS, lambda run: check_once(run, params))
+    returns = dict(met=result['met'], elapsed=result['elapsed'], services=result['services'], summary=result['summary'])
     # A stack name with a typo would otherwise look like a converged stack.
     if result['error'] is None and params['stack'] and not result['services'] and not params['services']:
         module.warn('No service of the stack %s was found' % params['stack'])
-    exit_with_result(module, command, result, output,
+    exit_with_result(module, command, result, returns,
                      unmet='Services not converged' if params['wait_for'] == WAIT_CONVERGED else 'Services not available',
                      unreadable='Could not read the swarm service list', fail_when_unmet=params['fail_on_unmet'])
 

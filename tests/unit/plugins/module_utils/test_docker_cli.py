@@ -268,56 +268,68 @@ def test_parse_json_lines_json_array_with_a_bad_entry_names_the_output():
     assert excinfo.value.msg == 'Cannot parse the output of docker x ls (no Name key): [{"Name": "a"}, {"ID": "b"}]'
 
 
-def test_parse_json_lines_broken_array_is_read_line_by_line():
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.parse_json_lines('[{"Name": "a"},\n', upper_name, 'docker x ls')
-    assert excinfo.value.msg == 'Cannot parse line 1 of the output of docker x ls (not JSON): [{"Name": "a"},'
-
-
-def test_parse_json_lines_literal_json_word_of_cli2010():
+@pytest.mark.parametrize('output, what, msg', [
+    # Starts like an array but is none: read line by line.
+    ('[{"Name": "a"},\n', 'docker x ls', 'Cannot parse line 1 of the output of docker x ls (not JSON): [{"Name": "a"},'),
+    # Blank lines count.
+    ('{"Name": "a"}\n\n{"ID": "b"}\nnot json', 'docker x ls',
+     'Cannot parse line 3 of the output of docker x ls (no Name key): {"ID": "b"}'),
+    ('{"Name": "a"}\n"a string"', 'docker x ls',
+     'Cannot parse line 2 of the output of docker x ls (expected a JSON object): "a string"'),
     # Real output of the 20.10 CLI for `docker node ls --format json`: the word json, once per node.
+    (fixture('node_ls_2010_format_json_literal.txt'), 'docker node ls',
+     'Cannot parse line 1 of the output of docker node ls (not JSON; this docker CLI printed the literal word json, '
+     'as 20.10 does for --format json): json'),
+    # Real default table output: must not be half-parsed.
+    (fixture('node_ls_2010_healthy_table.txt'), 'docker node ls',
+     'Cannot parse line 1 of the output of docker node ls (not JSON): '
+     + fixture('node_ls_2010_healthy_table.txt').splitlines()[0].strip()),
+])
+def test_parse_json_lines_names_the_first_bad_line_and_the_reason(output, what, msg):
     with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.parse_json_lines(fixture('node_ls_2010_format_json_literal.txt'), upper_name, 'docker node ls')
-    assert excinfo.value.kind == docker_cli.ERROR_PARSE
-    assert excinfo.value.msg == ('Cannot parse line 1 of the output of docker node ls (not JSON; this docker CLI '
-                                 'printed the literal word json, as 20.10 does for --format json): json')
-
-
-def test_parse_json_lines_names_the_first_bad_line_and_the_reason():
-    output = '\n'.join([json.dumps({'Name': 'a'}), '', json.dumps({'ID': 'b'}), 'not json'])
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.parse_json_lines(output, upper_name, 'docker x ls')
-    assert excinfo.value.msg == 'Cannot parse line 3 of the output of docker x ls (no Name key): {"ID": "b"}'
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.parse_json_lines('{"Name": "a"}\n"a string"', upper_name, 'docker x ls')
-    assert excinfo.value.msg == 'Cannot parse line 2 of the output of docker x ls (expected a JSON object): "a string"'
-
-
-def test_parse_json_lines_table_output_is_rejected():
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.parse_json_lines(fixture('node_ls_2010_healthy_table.txt'), upper_name, 'docker node ls')
-    assert excinfo.value.msg.startswith('Cannot parse line 1 of the output of docker node ls (not JSON): ID ')
+        docker_cli.parse_json_lines(output, upper_name, what)
+    assert excinfo.value.msg == msg
+    assert (excinfo.value.kind, excinfo.value.fatal, excinfo.value.stderr) == (docker_cli.ERROR_PARSE, True, None)
 
 
 def test_read_json_lines_parses_the_output():
-    assert docker_cli.read_json_lines(lambda: (0, '{"Name": "a"}\n', ''), upper_name, 'docker x ls') == ['A']
+    assert docker_cli.read_json_lines(lambda: (0, '{"Name": "a"}\n', ''), upper_name, 'docker x ls') == (['A'], None)
+    assert docker_cli.read_json_lines(lambda: (0, '', ''), upper_name, 'docker x ls') == ([], None)
 
 
-def test_read_json_lines_raises_the_cli_error():
+@pytest.mark.parametrize('name, kind', [
+    ('err_2010_no_leader.txt', docker_cli.ERROR_NO_LEADER),
+    ('err_2010_deadline_exceeded.txt', docker_cli.ERROR_TIMEOUT),
+    ('err_2010_daemon_not_running.txt', docker_cli.ERROR_DAEMON),
+])
+def test_read_json_lines_returns_the_errors_waiting_may_fix(name, kind):
+    items, error = docker_cli.read_json_lines(lambda: err(name), upper_name, 'docker x ls')
+    assert items is None
+    assert (error.kind, error.fatal, error.stderr) == (kind, False, fixture(name))
+
+
+def test_read_json_lines_returns_other_cli_errors_without_parsing_the_output():
+    items, error = docker_cli.read_json_lines(lambda: (1, 'json\n', ''), upper_name, 'docker x ls')
+    assert items is None
+    assert error.kind == docker_cli.ERROR_OTHER
+    assert error.msg == 'docker x ls failed with rc 1: json'
+
+
+@pytest.mark.parametrize('name, kind', [
+    ('err_2010_worker_node.txt', docker_cli.ERROR_WORKER),
+    ('err_2010_not_in_swarm.txt', docker_cli.ERROR_NOT_IN_SWARM),
+])
+def test_read_json_lines_raises_the_fatal_cli_errors(name, kind):
     with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.read_json_lines(lambda: err('err_2010_no_leader.txt'), upper_name, 'docker x ls')
-    assert excinfo.value.kind == docker_cli.ERROR_NO_LEADER
-    assert excinfo.value.stderr == fixture('err_2010_no_leader.txt')
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.read_json_lines(lambda: (2, '', 'boom'), upper_name, 'docker x ls')
-    assert excinfo.value.msg == 'docker x ls failed with rc 2: boom'
+        docker_cli.read_json_lines(lambda: err(name), upper_name, 'docker x ls')
+    assert excinfo.value.kind == kind
+    assert excinfo.value.stderr == fixture(name)
 
 
-def test_read_json_lines_does_not_parse_the_output_of_a_failed_run():
+def test_read_json_lines_raises_the_parse_error():
     with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        docker_cli.read_json_lines(lambda: (1, 'json\n', ''), upper_name, 'docker x ls')
-    assert excinfo.value.kind == docker_cli.ERROR_OTHER
-    assert excinfo.value.msg == 'docker x ls failed with rc 1: json'
+        docker_cli.read_json_lines(lambda: (0, 'json\n', ''), upper_name, 'docker x ls')
+    assert excinfo.value.kind == docker_cli.ERROR_PARSE
 
 
 # ---------------------------------------------------------------------------
@@ -419,10 +431,9 @@ COMMAND = ['/usr/bin/docker', 'x', 'ls']
 def finish(result, wait_timeout=0, fail_when_unmet=True):
     """Run exit_with_result(); returns ('exit' or 'fail', the arguments of exit_json() or fail_json())."""
     result = dict({'problems': [], 'error': None, 'attempts': 1, 'elapsed': 0, 'met': False}, **result)
-    output = {'changed': False, 'met': result['met'], 'problems': result['problems']}
     module = FakeModule({'wait_timeout': wait_timeout})
     try:
-        docker_cli.exit_with_result(module, COMMAND, result, output, unmet='Not there',
+        docker_cli.exit_with_result(module, COMMAND, result, {'met': result['met']}, unmet='Not there',
                                     unreadable='Could not read the list', fail_when_unmet=fail_when_unmet)
     except ExitJson as exc:
         return 'exit', exc.args[0]
@@ -432,18 +443,19 @@ def finish(result, wait_timeout=0, fail_when_unmet=True):
 
 
 def test_exit_with_result_met_exits_with_the_output_only():
-    assert finish({'met': True}) == ('exit', {'changed': False, 'met': True, 'problems': []})
+    assert finish({'met': True}) == ('exit', {'changed': False, 'met': True, 'problems': [], 'attempts': 1})
     assert finish({'met': True}, wait_timeout=60, fail_when_unmet=False)[0] == 'exit'
 
 
 def test_exit_with_result_unmet_fails_listing_the_problems():
     assert finish({'problems': ['a: 1/2', 'b: 0/1']}) == (
-        'fail', {'changed': False, 'met': False, 'problems': ['a: 1/2', 'b: 0/1'], 'msg': 'Not there: a: 1/2; b: 0/1'})
+        'fail', {'changed': False, 'met': False, 'problems': ['a: 1/2', 'b: 0/1'], 'attempts': 1,
+                 'msg': 'Not there: a: 1/2; b: 0/1'})
 
 
 def test_exit_with_result_unmet_without_failing_exits_with_msg():
     assert finish({'problems': ['a: 1/2']}, fail_when_unmet=False) == (
-        'exit', {'changed': False, 'met': False, 'problems': ['a: 1/2'], 'msg': 'Not there: a: 1/2'})
+        'exit', {'changed': False, 'met': False, 'problems': ['a: 1/2'], 'attempts': 1, 'msg': 'Not there: a: 1/2'})
 
 
 @pytest.mark.parametrize('attempts, elapsed, start', [
@@ -472,3 +484,50 @@ def test_exit_with_result_unreadable_without_stderr():
     error = docker_cli.DockerCLIError('gone')
     kind, args = finish({'problems': ['gone'], 'error': error})
     assert (kind, args['msg'], args['stderr']) == ('fail', 'Could not read the list: gone', '')
+
+
+# ---------------------------------------------------------------------------
+# Polling the docker CLI from a module
+# ---------------------------------------------------------------------------
+
+def check_names(run):
+    """A check function for poll_docker_cli(): met once the command lists a service."""
+    names, error = docker_cli.read_json_lines(run, upper_name, 'docker x ls')
+    return {'names': names, 'problems': [] if names or error else ['none yet'], 'error': error}
+
+
+def test_poll_docker_cli_runs_the_command_until_met(monkeypatch):
+    fake_time = FakeTime()
+    monkeypatch.setattr(docker_cli, 'time', fake_time)
+    module = FakeModule({'docker_host': 'unix:///run/docker.sock', 'wait_timeout': 30, 'poll_interval': 3},
+                        outputs=[err('err_2010_daemon_not_running.txt'), (0, '', ''), (0, '{"Name": "a"}', '')])
+    command, result = docker_cli.poll_docker_cli(module, ['x', 'ls'], check_names)
+    assert command == ['/usr/bin/docker', '--host', 'unix:///run/docker.sock', 'x', 'ls']
+    assert module.commands == [(command, {'environ_update': {'LC_ALL': 'C'}})] * 3
+    assert result == {'names': ['A'], 'problems': [], 'error': None, 'attempts': 3, 'elapsed': 6, 'met': True}
+    assert fake_time.sleeps == [3, 3]
+
+
+def test_poll_docker_cli_fails_at_once_on_a_fatal_error(monkeypatch):
+    fake_time = FakeTime()
+    monkeypatch.setattr(docker_cli, 'time', fake_time)
+    module = FakeModule({'wait_timeout': 30}, outputs=[err('err_2010_worker_node.txt')])
+    with pytest.raises(FailJson) as excinfo:
+        docker_cli.poll_docker_cli(module, ['x', 'ls'], check_names)
+    assert excinfo.value.args[0]['msg'].startswith('This host is a swarm worker, not a manager')
+    assert excinfo.value.args[0]['stderr'] == fixture('err_2010_worker_node.txt')
+    assert excinfo.value.args[0]['cmd'] == ['/usr/bin/docker', 'x', 'ls']
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize('params, bin_path, msg', [
+    ({'poll_interval': 0}, '/usr/bin/docker', 'poll_interval must be 1 or more, got 0'),
+    ({'docker_cli': '/opt/hsw-missing/bin/docker'}, None, 'The docker CLI was not found: /opt/hsw-missing/bin/docker '
+                                                          'is not an executable file and was not found in PATH'),
+])
+def test_poll_docker_cli_fails_before_running_anything(params, bin_path, msg):
+    module = FakeModule(params, bin_path=bin_path)
+    with pytest.raises(FailJson) as excinfo:
+        docker_cli.poll_docker_cli(module, ['x', 'ls'], check_names)
+    assert excinfo.value.args[0]['msg'] == msg
+    assert module.commands == []

@@ -12,28 +12,21 @@ the docker CLI source; see fixtures/README.md.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
 from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_health
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import (
-    DOCKER,
-    FakeTime,
-    err,
-    fail_json_of_real_lookup,
-    fixture,
-    ok,
-    run_main,
-)
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FakeTime, err, fixture, ok, run_main
 
 
 NODE_LS = [DOCKER, 'node', 'ls', '--format', '{{json .}}']
 
-def run_module(args, outputs, **kwargs):
-    """Run swarm_health.main(); see run_main()."""
-    return run_main(swarm_health, args, outputs, **kwargs)
+
+# run_module(args, outputs, fake_time=None, bin_path=DOCKER) -> (kind, result, run_command mock, fake time)
+run_module = functools.partial(run_main, swarm_health)
 
 
 def nodes_of(name):
@@ -109,11 +102,6 @@ def test_parse_is_tolerant_of_key_spelling_value_case_and_string_self():
     assert summary['ready'] == 2
 
 
-def test_parse_json_array():
-    array = json.dumps([json.loads(line) for line in fixture('node_ls_2010_healthy.jsonl').splitlines()])
-    assert swarm_health.parse_node_list(array) == nodes_of('node_ls_2010_healthy.jsonl')
-
-
 def test_parse_empty_output_is_no_nodes_and_unhealthy():
     assert swarm_health.parse_node_list('\n') == []
     summary, problems = swarm_health.evaluate([])
@@ -122,37 +110,11 @@ def test_parse_empty_output_is_no_nodes_and_unhealthy():
     assert summary['total'] == 0
 
 
-def test_parse_literal_json_word_of_cli2010_names_the_line():
-    # Real output of the 20.10 CLI for `docker node ls --format json`.
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_health.parse_node_list(fixture('node_ls_2010_format_json_literal.txt'))
-    assert excinfo.value.kind == docker_cli.ERROR_PARSE
-    assert excinfo.value.fatal
-    assert excinfo.value.msg.startswith('Cannot parse line 1 of the output of docker node ls (not JSON;')
-    assert excinfo.value.msg.endswith(': json')
-
-
-def test_parse_truncated_line_is_shown():
-    lines = fixture('node_ls_2010_healthy.jsonl').splitlines()
-    broken = lines[2][:60]
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_health.parse_node_list('\n'.join(lines[:2] + [broken] + lines[3:]))
-    assert excinfo.value.msg == 'Cannot parse line 3 of the output of docker node ls (not JSON): %s' % broken
-
-
 def test_parse_object_without_hostname_is_rejected():
     with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_health.parse_node_list('{"ID": "abc", "Status": "Ready"}')
     assert 'no ID or no Hostname key' in excinfo.value.msg
     assert '{"ID": "abc", "Status": "Ready"}' in excinfo.value.msg
-
-
-def test_parse_table_output_is_rejected():
-    # Real default table output: not what the module asks for, must not be half-parsed.
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_health.parse_node_list(fixture('node_ls_2010_healthy_table.txt'))
-    assert 'line 1' in excinfo.value.msg
-    assert 'HOSTNAME' in excinfo.value.msg
 
 
 # ---------------------------------------------------------------------------
@@ -350,12 +312,6 @@ def test_check_once_worker_error_raises_fatal():
     assert excinfo.value.kind == docker_cli.ERROR_WORKER
 
 
-def test_build_command():
-    assert docker_cli.build_command('docker', swarm_health.NODE_LS) == ['docker', 'node', 'ls', '--format', '{{json .}}']
-    assert docker_cli.build_command('/usr/bin/docker', swarm_health.NODE_LS, 'unix:///run/user/1000/docker.sock') == [
-        '/usr/bin/docker', '--host', 'unix:///run/user/1000/docker.sock', 'node', 'ls', '--format', '{{json .}}']
-
-
 # ---------------------------------------------------------------------------
 # The module
 # ---------------------------------------------------------------------------
@@ -373,24 +329,7 @@ def test_module_healthy():
     assert 'msg' not in result
     assert run.call_count == 1
     assert run.call_args[0][1] == NODE_LS
-    assert run.call_args[1]['environ_update'] == {'LC_ALL': 'C'}
     assert fake_time.sleeps == []
-
-
-def test_module_passes_docker_host():
-    kind, result, run, fake_time = run_module({'docker_host': 'tcp://127.0.0.1:2375'}, [ok('node_ls_2010_healthy.jsonl')])
-    assert kind == 'exit'
-    assert run.call_args[0][1] == [DOCKER, '--host', 'tcp://127.0.0.1:2375', 'node', 'ls', '--format', '{{json .}}']
-
-
-def test_module_check_mode_reads_the_same_and_changes_nothing():
-    args = {'expected_nodes': ['node1', 'node2', 'node3', 'node4']}
-    normal = run_module(args, [ok('node_ls_2010_worker_down.jsonl')])
-    checked = run_module(dict(args, _ansible_check_mode=True), [ok('node_ls_2010_worker_down.jsonl')])
-    assert normal[0] == checked[0] == 'fail'
-    assert checked[1] == normal[1]
-    assert checked[1]['changed'] is False
-    assert checked[2].call_args[0][1] == NODE_LS
 
 
 def test_module_unhealthy_fails_listing_every_problem():
@@ -495,31 +434,11 @@ def test_module_not_in_swarm_fails_at_once():
     assert 'docker swarm init' in result['msg']
 
 
-def test_module_unparsable_output_fails_at_once():
-    kind, result, run, fake_time = run_module({'wait_timeout': 60},
-                                              [(0, fixture('node_ls_2010_format_json_literal.txt'), '')])
-    assert kind == 'fail'
-    assert run.call_count == 1
-    assert result['msg'].startswith('Cannot parse line 1 of the output of docker node ls')
-
-
-def test_module_docker_missing_names_the_path():
-    kind, result, run, fake_time = run_module({'docker_cli': '/opt/hsw-missing/bin/docker'}, [], bin_path=None)
-    assert kind == 'fail'
-    assert result['msg'] == ('The docker CLI was not found: /opt/hsw-missing/bin/docker is not an executable file '
-                             'and was not found in PATH')
-    assert run.call_count == 0
-
-
-def test_module_docker_missing_real_lookup():
-    # Without mocking get_bin_path: the real lookup must not find a non-existent path.
-    assert '/nonexistent/hsw-ht/docker' in fail_json_of_real_lookup(swarm_health, '/nonexistent/hsw-ht/docker')['msg']
-
-
 @pytest.mark.parametrize('args, msg', [
-    ({'poll_interval': 0}, 'poll_interval must be 1 or more, got 0'),
-    ({'wait_timeout': -1}, 'wait_timeout must be 0 or more, got -1'),
+    # poll_interval and wait_timeout: see test_docker_cli_modules.py.
     ({'min_managers': -2}, 'min_managers must be 0 or more, got -2'),
+    # min_managers is checked first.
+    ({'min_managers': -2, 'poll_interval': 0}, 'min_managers must be 0 or more, got -2'),
 ])
 def test_module_rejects_bad_numbers(args, msg):
     kind, result, run, fake_time = run_module(args, [])

@@ -21,6 +21,7 @@ byte for byte, checked with the 28.2.2 CLI against the 20.10 engine).
 
 from __future__ import annotations
 
+import functools
 import json
 
 from unittest import mock
@@ -31,15 +32,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_service_status
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import (
-    DOCKER,
-    FakeTime,
-    err,
-    fail_json_of_real_lookup,
-    fixture,
-    ok,
-    run_main,
-)
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FakeTime, err, fixture, ok, run_main
 
 
 SERVICE_LS = [DOCKER, 'service', 'ls', '--format', '{{json .}}']
@@ -54,9 +47,8 @@ ALL_NAMES = ['lab_agent', 'lab_api', 'lab_db', 'lab_migrate', 'lab_paused', 'lab
 LAB_NAMES = ALL_NAMES[:6]
 
 
-def run_module(args, outputs, **kwargs):
-    """Run swarm_service_status.main(); see run_main()."""
-    return run_main(swarm_service_status, args, outputs, **kwargs)
+# run_module(args, outputs, fake_time=None, bin_path=DOCKER) -> (kind, result, run_command mock, fake time)
+run_module = functools.partial(run_main, swarm_service_status)
 
 
 def services_of(name):
@@ -183,11 +175,6 @@ def test_parse_is_tolerant_of_key_spelling_and_extra_keys():
     ]
 
 
-def test_parse_json_array():
-    array = json.dumps([json.loads(line) for line in fixture(CONVERGED).splitlines()])
-    assert swarm_service_status.parse_service_list(array) == services_of(CONVERGED)
-
-
 def test_parse_json_array_with_a_bad_entry_is_rejected():
     with pytest.raises(docker_cli.DockerCLIError) as excinfo:
         swarm_service_status.parse_service_list('[{"ID": "a", "Name": "s", "Replicas": "x"}]')
@@ -199,31 +186,6 @@ def test_parse_empty_output_is_no_services():
     assert swarm_service_status.parse_service_list('') == []
     assert swarm_service_status.parse_service_list('\n') == []
     assert swarm_service_status.parse_service_list(None) == []
-
-
-def test_parse_literal_json_word_of_cli2010_names_the_line():
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_service_status.parse_service_list(fixture('service_ls_2010_derived_format_json_literal.txt'))
-    assert excinfo.value.kind == docker_cli.ERROR_PARSE
-    assert excinfo.value.fatal
-    assert excinfo.value.msg.startswith('Cannot parse line 1 of the output of docker service ls (not JSON;')
-    assert 'literal word json' in excinfo.value.msg
-    assert excinfo.value.msg.endswith(': json')
-
-
-def test_parse_table_output_is_rejected():
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_service_status.parse_service_list(fixture('service_ls_2010_derived_table.txt'))
-    assert 'line 1' in excinfo.value.msg
-    assert 'REPLICAS' in excinfo.value.msg
-
-
-def test_parse_truncated_line_is_shown():
-    lines = fixture(CONVERGED).splitlines()
-    broken = lines[2][:50]
-    with pytest.raises(docker_cli.DockerCLIError) as excinfo:
-        swarm_service_status.parse_service_list('\n'.join(lines[:2] + [broken] + lines[3:]))
-    assert excinfo.value.msg == 'Cannot parse line 3 of the output of docker service ls (not JSON): %s' % broken
 
 
 @pytest.mark.parametrize('line, reason', [
@@ -391,14 +353,6 @@ def test_check_once_not_a_manager_raises_fatal(name, kind):
     assert excinfo.value.stderr == fixture(name)
 
 
-def test_build_command():
-    assert docker_cli.build_command('docker', swarm_service_status.SERVICE_LS) == [
-        'docker', 'service', 'ls', '--format', '{{json .}}']
-    assert docker_cli.build_command('/usr/bin/docker', swarm_service_status.SERVICE_LS,
-                                    'unix:///run/user/1000/docker.sock') == [
-        '/usr/bin/docker', '--host', 'unix:///run/user/1000/docker.sock', 'service', 'ls', '--format', '{{json .}}']
-
-
 # ---------------------------------------------------------------------------
 # The module
 # ---------------------------------------------------------------------------
@@ -416,24 +370,7 @@ def test_module_reports_without_wait_for():
     assert 'msg' not in result
     assert run.call_count == 1
     assert run.call_args[0][1] == SERVICE_LS
-    assert run.call_args[1]['environ_update'] == {'LC_ALL': 'C'}
     assert fake_time.sleeps == []
-
-
-def test_module_passes_docker_host():
-    kind, result, run, fake_time = run_module({'docker_host': 'tcp://127.0.0.1:2375'}, [ok(CONVERGED)])
-    assert kind == 'exit'
-    assert run.call_args[0][1] == [DOCKER, '--host', 'tcp://127.0.0.1:2375', 'service', 'ls', '--format', '{{json .}}']
-
-
-def test_module_check_mode_reads_the_same_and_changes_nothing():
-    args = {'stack': 'lab', 'wait_for': 'converged'}
-    normal = run_module(args, [ok(DRAIN_STARTED)])
-    checked = run_module(dict(args, _ansible_check_mode=True), [ok(DRAIN_STARTED)])
-    assert normal[0] == checked[0] == 'fail'
-    assert checked[1] == normal[1]
-    assert checked[1]['changed'] is False
-    assert checked[2].call_args[0][1] == SERVICE_LS
 
 
 def test_module_converged_met():
@@ -598,14 +535,6 @@ def test_module_permission_denied_fails_at_once():
     assert result['msg'].startswith('Permission denied talking to the Docker daemon (use become, or the docker group)')
 
 
-def test_module_unparsable_output_fails_at_once():
-    kind, result, run, fake_time = run_module({'wait_for': 'converged', 'wait_timeout': 60},
-                                              [ok('service_ls_2010_derived_format_json_literal.txt')])
-    assert kind == 'fail'
-    assert run.call_count == 1
-    assert result['msg'].startswith('Cannot parse line 1 of the output of docker service ls')
-
-
 def test_module_stack_without_services_warns():
     with mock.patch.object(basic.AnsibleModule, 'warn') as warn:
         kind, result, run, fake_time = run_module({'stack': 'lba', 'wait_for': 'converged'}, [ok(CONVERGED)])
@@ -630,29 +559,11 @@ def test_module_empty_swarm_is_met():
     assert result['summary']['total'] == 0
 
 
-def test_module_docker_missing_names_the_path():
-    kind, result, run, fake_time = run_module({'docker_cli': '/opt/hsw-missing/bin/docker'}, [], bin_path=None)
+def test_module_rejects_bad_wait_interval_alias():
+    # poll_interval and wait_timeout: see test_docker_cli_modules.py.
+    kind, result, run, fake_time = run_module({'wait_interval': -3}, [])
     assert kind == 'fail'
-    assert result['msg'] == ('The docker CLI was not found: /opt/hsw-missing/bin/docker is not an executable file '
-                             'and was not found in PATH')
-    assert run.call_count == 0
-
-
-def test_module_docker_missing_real_lookup():
-    # Without mocking get_bin_path: the real lookup must not find a non-existent path.
-    assert '/nonexistent/hsw-sst/docker' in fail_json_of_real_lookup(
-        swarm_service_status, '/nonexistent/hsw-sst/docker')['msg']
-
-
-@pytest.mark.parametrize('args, msg', [
-    ({'poll_interval': 0}, 'poll_interval must be 1 or more, got 0'),
-    ({'wait_interval': -3}, 'poll_interval must be 1 or more, got -3'),
-    ({'wait_timeout': -1}, 'wait_timeout must be 0 or more, got -1'),
-])
-def test_module_rejects_bad_numbers(args, msg):
-    kind, result, run, fake_time = run_module(args, [])
-    assert kind == 'fail'
-    assert result['msg'] == msg
+    assert result['msg'] == 'poll_interval must be 1 or more, got -3'
     assert run.call_count == 0
 
 

@@ -110,17 +110,3 @@ def run_main(module, args, outputs, fake_time=None, bin_path=DOCKER):
         except FailJson as exc:
             return 'fail', exc.args[0], run_mock, fake_time
     raise AssertionError('main() returned without exit_json or fail_json')
-
-
-def fail_json_of_real_lookup(module, docker_cli_path):
-    """Run module.main() with O(docker_cli=docker_cli_path), without mocking get_bin_path or run_command.
-
-    Returns the arguments of fail_json(); raises AssertionError when the module did not fail.
-    """
-    with patch_module_args({'docker_cli': docker_cli_path}), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json):
-        try:
-            module.main()
-        except FailJson as exc:
-            return exc.args[0]
-    raise AssertionError('main() did not fail')
