@@ -1,10 +1,29 @@
-"""Fixtures giving the scenario's nodes by inventory group."""
+"""Fixtures giving the scenario's nodes by inventory group, and the tests that wait for side_effect.yml."""
 
 import os
 
 import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
+
+
+# side_effect.yml writes this first. The verify before it leaves out the tests marked after_side_effect
+# (pytest reports them as deselected, not as passed); the verify after it runs them, and they fail when
+# what the side effect records is missing.
+SIDE_EFFECT_STARTED = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "hsw-side-effect-started")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_side_effect: checks what side_effect.yml did; runs only after it")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(SIDE_EFFECT_STARTED):
+        return
+    later = [item for item in items if item.get_closest_marker("after_side_effect")]
+    if later:
+        config.hook.pytest_deselected(items=later)
+        items[:] = [item for item in items if item not in later]
 
 
 def _runner():

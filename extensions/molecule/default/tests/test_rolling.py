@@ -11,10 +11,12 @@ import pytest
 RECORD = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "hsw-rolling.json")
 
 
+pytestmark = pytest.mark.after_side_effect
+
+
 @pytest.fixture(scope="module")
 def record():
-    if not os.path.exists(RECORD):
-        pytest.skip("side_effect.yml has not run yet (the first verify comes before it)")
+    assert os.path.exists(RECORD), "side_effect.yml ran but left no %s" % RECORD
     with open(RECORD) as handle:
         return json.load(handle)
 

@@ -173,10 +173,10 @@ def test_rendered_stack_file_is_kept(manager):
     assert "external: true" in stack.content_string
 
 
+@pytest.mark.after_side_effect
 def test_changed_config_rolled_the_service_and_removed_the_old_versions(manager):
     recorded = side_effect()
-    if recorded is None:
-        pytest.skip("the side effect has not run yet")
+    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
     assert recorded["first"]["rc"] == 0, open(recorded["first"]["log"]).read()[-3000:]
     before = recorded["before"]
     now = json.loads(
@@ -193,10 +193,10 @@ def test_changed_config_rolled_the_service_and_removed_the_old_versions(manager)
     assert manager.check_output("docker exec %s cat /run/secrets/web_token" % web_container(manager)) == token
 
 
+@pytest.mark.after_side_effect
 def test_secret_never_appears_in_the_verbose_log():
     recorded = side_effect()
-    if recorded is None:
-        pytest.skip("the side effect has not run yet")
+    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
     with open(recorded["first"]["log"]) as handle:
         log = handle.read()
     assert "web_token_" in log, "the log does not look like a converge of the lab stack"
@@ -206,10 +206,10 @@ def test_secret_never_appears_in_the_verbose_log():
     assert "SWMTKN-" not in log
 
 
+@pytest.mark.after_side_effect
 def test_run_after_the_roll_changes_nothing():
     recorded = side_effect()
-    if recorded is None:
-        pytest.skip("the side effect has not run yet")
+    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
     with open(recorded["second"]["log"]) as handle:
         log = re.sub(r"\x1b\[[0-9;]*m", "", handle.read())
     assert recorded["second"]["rc"] == 0, log[-3000:]
