@@ -37,10 +37,18 @@ def side_effect():
         return json.load(handle)
 
 
+@pytest.fixture
+def recorded():
+    """What the side effect recorded, for the tests that run after it."""
+    record = side_effect()
+    assert record is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
+    return record
+
+
 def expected_values():
     """The web service's greeting (config) and token (secret) as the last converge set them."""
-    recorded = side_effect()
-    values = recorded["values"] if recorded else lab_stack()
+    record = side_effect()
+    values = record["values"] if record else lab_stack()
     return values["lab_web_greeting"] + "\n", values["lab_web_token"]
 
 
@@ -174,9 +182,7 @@ def test_rendered_stack_file_is_kept(manager):
 
 
 @pytest.mark.after_side_effect
-def test_changed_config_rolled_the_service_and_removed_the_old_versions(manager):
-    recorded = side_effect()
-    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
+def test_changed_config_rolled_the_service_and_removed_the_old_versions(manager, recorded):
     assert recorded["first"]["rc"] == 0, open(recorded["first"]["log"]).read()[-3000:]
     before = recorded["before"]
     now = json.loads(
@@ -194,9 +200,7 @@ def test_changed_config_rolled_the_service_and_removed_the_old_versions(manager)
 
 
 @pytest.mark.after_side_effect
-def test_secret_never_appears_in_the_verbose_log():
-    recorded = side_effect()
-    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
+def test_secret_never_appears_in_the_verbose_log(recorded):
     with open(recorded["first"]["log"]) as handle:
         log = handle.read()
     assert "web_token_" in log, "the log does not look like a converge of the lab stack"
@@ -207,9 +211,7 @@ def test_secret_never_appears_in_the_verbose_log():
 
 
 @pytest.mark.after_side_effect
-def test_run_after_the_roll_changes_nothing():
-    recorded = side_effect()
-    assert recorded is not None, "side_effect.yml ran but left no %s" % SIDE_EFFECT
+def test_run_after_the_roll_changes_nothing(recorded):
     with open(recorded["second"]["log"]) as handle:
         log = re.sub(r"\x1b\[[0-9;]*m", "", handle.read())
     assert recorded["second"]["rc"] == 0, log[-3000:]
