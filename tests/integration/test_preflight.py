@@ -83,3 +83,23 @@ def test_autolock_without_a_key_file_is_refused(tmp_path):
     rc, out = run_site(tmp_path, inventory)
     assert_stopped_in_preflight(rc, out)
     assert "swarm_manager_autolock is on for m1" in out
+
+
+def test_undefined_stack_variable_is_refused_with_its_name(tmp_path):
+    # The stack is rendered on the controller in the preflight play: a variable the inventory does
+    # not define stops the run there, naming the variable, before any host is changed.
+    stack = tmp_path / "stack.yml"
+    stack.write_text(
+        "swarm_stack_name: demo\n"
+        "swarm_stack_services:\n"
+        "  web:\n"
+        "    image: hsw-busybox:1\n"
+        "    endpoint_mode: dnsrr\n"
+        "    environment:\n"
+        "      GREETING: \"{{ hsw_greeting_nobody_defined }}\"\n"
+    )
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1")
+    rc, out = run_site(tmp_path, inventory, "-e", "@%s" % stack)
+    assert_stopped_in_preflight(rc, out)
+    assert "'hsw_greeting_nobody_defined' is undefined" in out, out[-3000:]
+    assert "TASK [homelab.swarm.swarm_stack : Stack | Check" in out, out[-3000:]
