@@ -12,6 +12,9 @@ shared machine are noisy, so what matters are the ratios, all measured in the sa
   re-run N nodes / re-run 2 nodes   how the cost of a re-run grows with the node count
   health module                     one call of homelab.swarm.swarm_health, on the node
 
+It also splits the baseline and the converges into the package installation, the wait until the
+services run, and the rest: what site.yml adds to the shell sequence (its checks, reads and comparisons).
+
 Everything runs on lab containers named hsw-bench-*, on network hsw-bench, removed at the end.
 """
 
@@ -64,17 +67,31 @@ def lab(inventory, command):
     sh([os.path.join(REPO, "scripts", "lab.sh"), command], env=lab_env(inventory))
 
 
+# The tasks whose time the shell baseline spends too: installing the packages, and waiting until
+# the services run. What is left of a run is what site.yml adds (checks, reads, comparisons).
+PHASES = {"install": re.compile(r"Docker \| Install the (pinned )?engine"),
+          "wait": re.compile(r"Stack \| Wait until every service runs")}
+
+
 def site(inventory, *extra):
-    """Runs site.yml; returns (seconds, changed count summed over hosts)."""
+    """Runs site.yml; returns (seconds, changed count summed over hosts, seconds per phase)."""
+    env = dict(lab_env(inventory), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
     start = time.monotonic()
     proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, "site.yml", *extra],
-                          cwd=REPO, env=lab_env(inventory), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          check=False)
+                          cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         sys.exit("site.yml failed:\n" + proc.stdout[-4000:])
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
-    return seconds, changed
+    # profile_tasks' recap: "role : Task name ---- 12.34s", each task's wall time over all hosts.
+    phases = dict.fromkeys(PHASES, 0.0)
+    for name, task_seconds in re.findall(r"^(.+?) -+ ([\d.]+)s$", proc.stdout.split("TASKS RECAP")[-1], re.M):
+        for phase, pattern in PHASES.items():
+            if pattern.search(name):
+                phases[phase] += float(task_seconds)
+    phases["rest"] = seconds - sum(phases.values())
+    return seconds, changed, phases
 
 
 def node_exec(host, script):
@@ -92,14 +109,23 @@ def baseline(workdir, stack_file):
     """The same end state as site.yml on 2 nodes, by a plain shell sequence on the nodes."""
     inventory = fresh_lab(workdir, ["manager1"], ["worker1"])
     start = time.monotonic()
-    # The conffile options are the ones Ansible's apt module passes.
-    install = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
+    # The role's default daemon.json, written first as the role does; the conffile options are the
+    # ones Ansible's apt module passes.
+    install = ("mkdir -p /etc/docker && echo '{\"log-driver\": \"json-file\", \"log-opts\":"
+               " {\"max-size\": \"10m\", \"max-file\": \"3\"}}' > /etc/docker/daemon.json"
+               " && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
                " -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
-               " docker.io python3-docker >/dev/null && service docker start >/dev/null"
-               " && until docker info >/dev/null 2>&1; do sleep 0.2; done")
-    procs = [subprocess.Popen(["docker", "exec", PREFIX + h, "sh", "-c", install]) for h in ("manager1", "worker1")]
-    if any(p.wait() for p in procs):
-        sys.exit("baseline install failed")
+               " docker.io python3-docker python3-jsondiff python3-yaml >/dev/null")
+    start_engine = "service docker start >/dev/null && until docker info >/dev/null 2>&1; do sleep 0.2; done"
+
+    def on_both_nodes(script):
+        procs = [subprocess.Popen(["docker", "exec", PREFIX + h, "sh", "-c", script]) for h in ("manager1", "worker1")]
+        if any(p.wait() for p in procs):
+            sys.exit("baseline step failed: " + script)
+
+    on_both_nodes(install)
+    installed = time.monotonic()
+    on_both_nodes(start_engine)
     address = node_exec("manager1", "hostname -i").split()[0]
     node_exec("manager1", "docker swarm init --advertise-addr %s >/dev/null" % address)
     token = node_exec("manager1", "docker swarm join-token -q worker").strip()
@@ -118,12 +144,15 @@ def baseline(workdir, stack_file):
     subprocess.run(["docker", "exec", "-i", PREFIX + "manager1", "sh", "-c", "cat > /tmp/stack.yml"],
                    input=stack_file["text"], text=True, check=True)
     node_exec("manager1", "docker stack deploy -c /tmp/stack.yml --resolve-image never lab >/dev/null")
+    deployed = time.monotonic()
     # Replicas reads "2/2" or "2/2 (max 1 per node)".
     node_exec("manager1", "until [ -z \"$(docker service ls --format '{{.Replicas}}'"
               " | awk '{ split($1, n, \"/\"); if (n[1] != n[2]) print }')\" ]; do sleep 0.5; done")
     seconds = time.monotonic() - start
     lab(inventory, "down")
-    return seconds
+    phases = {"install": installed - start, "wait": start + seconds - deployed}
+    phases["rest"] = seconds - sum(phases.values())
+    return seconds, phases
 
 
 def rendered_stack(inventory):
@@ -164,19 +193,20 @@ def main():
         for size in sorted(set(args.sizes) | {2}):
             workers = ["worker%d" % i for i in range(1, size)]
             inventory = fresh_lab(os.path.join(work, "n%d" % size), ["manager1"], workers)
-            first, _changed = site(inventory)
-            rerun, changed = site(inventory)
+            first, _changed, first_phases = site(inventory)
+            rerun, changed, _phases = site(inventory)
             results["scaling"][size] = {"first_converge_s": first, "rerun_s": rerun, "rerun_changed": changed}
             print("%d nodes: first converge %.1fs, re-run %.1fs (changed=%d)" % (size, first, rerun, changed), flush=True)
             if size == 2:
                 results["first_converge_s"], results["rerun_s"], results["rerun_changed"] = first, rerun, changed
+                results["phases"] = {"first converge": first_phases}
                 results["stack"] = rendered_stack(inventory)
                 results["health_module_s"], results["health_call_through_ansible_s"] = health_seconds(inventory)
                 # One more worker by inventory edit: only the new node is worked on.
                 write_inventory(inventory, ["manager1"], workers + ["worker%d" % size])
                 lab(inventory, "up")
-                results["add_node_s"], _changed = site(inventory)
-                results["add_node_rerun_s"], results["add_node_rerun_changed"] = site(inventory)
+                results["add_node_s"], _changed, results["phases"]["add node"] = site(inventory)
+                results["add_node_rerun_s"], results["add_node_rerun_changed"], _phases = site(inventory)
                 print("add a node: %.1fs, then a re-run %.1fs (changed=%d); health module %.2fs on the node"
                       % (results["add_node_s"], results["add_node_rerun_s"], results["add_node_rerun_changed"],
                          results["health_module_s"]), flush=True)
@@ -185,10 +215,11 @@ def main():
         inventory = fresh_lab(os.path.join(work, "single"), ["manager1"], [],
                               {"swarm_stack_services": {}, "swarm_stack_images": [], "swarm_networks_overlays": [],
                                "swarm_configs_configs": [], "swarm_configs_secrets": []})
-        results["single_node_converge_s"], _changed = site(inventory)
+        results["single_node_converge_s"], _changed, results["phases"]["one-node converge"] = site(inventory)
         print("one bare node's own converge: %.1fs" % results["single_node_converge_s"], flush=True)
         lab(inventory, "down")
-        results["baseline_s"] = baseline(os.path.join(work, "baseline"), results.pop("stack"))
+        results["baseline_s"], results["phases"]["baseline"] = baseline(os.path.join(work, "baseline"),
+                                                                        results.pop("stack"))
         print("baseline (a shell sequence on the nodes): %.1fs" % results["baseline_s"], flush=True)
     finally:
         for directory in os.listdir(work):
@@ -213,6 +244,11 @@ def report(r):
     print("\n| nodes | first converge s | re-run s | re-run changed |\n|---|---|---|---|")
     for size, row in sorted(r["scaling"].items()):
         print("| %d | %.1f | %.1f | %d |" % (size, row["first_converge_s"], row["rerun_s"], row["rerun_changed"]))
+    # The targets set site.yml against times that are mostly package installation and service start-up;
+    # this shows how much of each run is what site.yml adds on top.
+    print("\n| run | package install s | service wait s | the rest s |\n|---|---|---|---|")
+    for run in ("baseline", "first converge", "one-node converge", "add node"):
+        print("| %s | %.1f | %.1f | %.1f |" % (run, *(r["phases"][run][k] for k in ("install", "wait", "rest"))))
     print("\n| ratio | value | target |\n|---|---|---|")
     for name, value, target in ratios:
         print("| %s | %.2f | %s |" % (name, value, target))
