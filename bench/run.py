@@ -1,6 +1,6 @@
 """Times site.yml against a plain shell baseline, on fresh lab nodes, in one run.
 
-    python bench/run.py                  the whole benchmark (about 15 minutes)
+    python bench/run.py                  the whole benchmark (about 10 minutes)
     python bench/run.py --sizes 2 3      fewer cluster sizes for the scaling part
 
 Prints a table and writes the figures as JSON to .cache/bench/results.json. Absolute times on a
