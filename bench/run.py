@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -107,15 +108,18 @@ def fresh_lab(workdir, managers, workers, extra_vars=None):
 
 def baseline(workdir, stack_file):
     """The same end state as site.yml on 2 nodes, by a plain shell sequence on the nodes."""
-    inventory = fresh_lab(workdir, ["manager1"], ["worker1"])
-    start = time.monotonic()
-    # The role's default daemon.json, written first as the role does; the conffile options are the
-    # ones Ansible's apt module passes.
-    install = ("mkdir -p /etc/docker && echo '{\"log-driver\": \"json-file\", \"log-opts\":"
-               " {\"max-size\": \"10m\", \"max-file\": \"3\"}}' > /etc/docker/daemon.json"
-               " && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
-               " -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
-               " docker.io python3-docker python3-jsondiff python3-yaml >/dev/null")
+    # The docker role's default daemon.json and packages, taken from the role so that both sides
+    # reach the same end state; daemon.json is written first, as the role does. The conffile options
+    # are the ones Ansible's apt module passes.
+    import yaml  # from the venv's ansible dependencies
+    with open(os.path.join(REPO, "roles", "docker", "defaults", "main.yml")) as handle:
+        defaults = yaml.safe_load(handle)
+    packages = defaults["docker_distribution_packages"] + defaults["docker_python_packages"]
+    daemon_json = shlex.quote(json.dumps(defaults["docker_daemon_options"]))
+    install = ("mkdir -p /etc/docker && echo %s > /etc/docker/daemon.json && apt-get update -qq"
+               " && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
+               " -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold %s >/dev/null"
+               % (daemon_json, " ".join(packages)))
     start_engine = "service docker start >/dev/null && until docker info >/dev/null 2>&1; do sleep 0.2; done"
 
     def on_both_nodes(script):
@@ -123,6 +127,8 @@ def baseline(workdir, stack_file):
         if any(p.wait() for p in procs):
             sys.exit("baseline step failed: " + script)
 
+    inventory = fresh_lab(workdir, ["manager1"], ["worker1"])
+    start = time.monotonic()
     on_both_nodes(install)
     installed = time.monotonic()
     on_both_nodes(start_engine)
