@@ -25,6 +25,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 [ -x .venv/bin/ansible-playbook ] || scripts/setup.sh
 export PATH="$repo/.venv/bin:$PATH"
+# The lab's vault password (lab-only, committed): the dev stack's env comes from the vault.
+export ANSIBLE_VAULT_PASSWORD_FILE=${ANSIBLE_VAULT_PASSWORD_FILE:-$repo/inventories/lab/.vault-password}
 
 # "host container" pairs of the inventory's swarm hosts.
 lab_hosts() {
