@@ -219,7 +219,7 @@ def main():
             lab(inventory, "down")
         # One bare node's own converge: a one-node swarm, with no stack to deploy.
         inventory = fresh_lab(os.path.join(work, "single"), ["manager1"], [],
-                              {"swarm_stack_services": {}, "swarm_stack_images": [], "swarm_networks_overlays": [],
+                              {"swarm_stacks": [], "swarm_stack_images": [], "swarm_networks_overlays": [],
                                "swarm_configs_configs": [], "swarm_configs_secrets": []})
         results["single_node_converge_s"], _changed, results["phases"]["one-node converge"] = site(inventory)
         print("one bare node's own converge: %.1fs" % results["single_node_converge_s"], flush=True)

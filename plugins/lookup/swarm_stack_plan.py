@@ -13,13 +13,13 @@ author: homelab.swarm maintainers (@homelab)
 version_added: 0.1.0
 short_description: Turn entries of swarm_stacks into the compose documents to deploy, and check them
 description:
-  - For each stack given, renders its O(_terms[].compose) files as Jinja templates with the play's variables, parses and
+  - For each stack given, renders its C(compose) files as Jinja templates with the play's variables, parses and
     merges them in order (as C(docker stack deploy -c a.yml -c b.yml) does), or builds the document from its inventory
-    O(_terms[].services), then checks it.
+    C(services), then checks it.
   - Returns one plan per stack, with the document whose C(${VAR}) references are left for the deploy to substitute, the
     text of the file kept on the manager, the problems that must stop the run and the notices (warnings) to print.
-  - With O(result=env), returns instead each stack's variables (its O(_terms[].env_file) overlaid with its
-    O(_terms[].env)), for the deploy module's no_log option. Never put that result in a fact.
+  - With O(result=env), returns instead each stack's variables (its C(env_file) overlaid with its
+    C(env)), for the deploy module's no_log option. Never put that result in a fact.
   - Relative compose and env file paths are looked up in the inventory directory (the one holding group_vars), then in
     the playbook's directory, then where Ansible's template lookup looks. A config's C(file:) is relative to its
     compose file, as with C(docker stack deploy). Files encrypted with Ansible Vault are decrypted.
@@ -73,14 +73,14 @@ _list:
   contains:
     name: {description: The stack's name., type: str}
     state: {description: V(present) or V(absent)., type: str}
-    document: {description: The compose document, variables unsubstituted; null for an absent stack., type: dict}
+    document: {description: "The compose document, variables unsubstituted; null for an absent stack.", type: dict}
     text: {description: The YAML of the file kept on the manager., type: str}
     problems: {description: What must be fixed before anything changes., type: list, elements: str}
     notices: {description: What is valid but probably not meant (warnings to print)., type: list, elements: str}
     variables: {description: The variables the document refers to., type: list, elements: str}
-    configs: {description: "Configs made from compose C(file:) entries: name, data, labels.", type: list, elements: dict}
+    configs: {description: "Configs made from compose C(file) entries, with name, data and labels.", type: list, elements: dict}
     needs_ipvs: {description: Services that rely on IPVS (a VIP or ingress ports)., type: list, elements: str}
-    networks_created: {description: Networks the stack creates, as the swarm names them., type: list, elements: str}
+    networks_created: {description: "Networks the stack creates, as the swarm names them.", type: list, elements: str}
 """
 
 import os

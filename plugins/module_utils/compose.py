@@ -21,8 +21,6 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible.module_utils.six import string_types
-
 
 # ---------------------------------------------------------------------------------------------
 # Variables
@@ -116,20 +114,18 @@ def _text(value):
 
 def walk_strings(value, path=''):
     """Every string value under C(value) (mapping keys excluded), as (path, string)."""
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            for found in walk_strings(item, '%s.%s' % (path, key) if path else u'%s' % key):
-                yield found
+            yield from walk_strings(item, '%s.%s' % (path, key) if path else u'%s' % key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            for found in walk_strings(item, '%s[%d]' % (path, index)):
-                yield found
+            yield from walk_strings(item, '%s[%d]' % (path, index))
 
 
 def _map_strings(value, function, path=''):
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         return function(path, value)
     if isinstance(value, dict):
         return dict((key, _map_strings(item, function, '%s.%s' % (path, key) if path else u'%s' % key))
@@ -264,7 +260,7 @@ SECTION_KEYS = {'networks': NETWORK_KEYS, 'volumes': VOLUME_KEYS, 'configs': CON
 
 
 def is_extension(key):
-    return isinstance(key, string_types) and key.startswith('x-')
+    return isinstance(key, str) and key.startswith('x-')
 
 
 def _scalar_text(value):
@@ -286,7 +282,7 @@ def mapping_from_list(value, separator='='):
         return dict((u'%s' % key, _scalar_text(item)) for key, item in value.items())
     result = {}
     for entry in value:
-        if not isinstance(entry, string_types):
+        if not isinstance(entry, str):
             raise ValueError('entry %r is not a string of the form KEY%sVALUE' % (entry, separator))
         key, sep, item = entry.partition(separator)
         result[key] = item if sep else None
@@ -348,7 +344,7 @@ def _deep_merge(base, override, path=()):
         if key in result and isinstance(result[key], dict) and isinstance(value, dict):
             result[key] = _deep_merge(result[key], value, path + (key,))
         elif key in result and isinstance(result[key], list) and isinstance(value, list) and key not in _REPLACED_LISTS:
-            result[key] = result[key] + [item for item in value]
+            result[key] = result[key] + list(value)
         else:
             result[key] = copy.deepcopy(value)
     return result
@@ -401,6 +397,8 @@ def merge_services(base, override):
             ulimits = dict(result[key])
             ulimits.update(copy.deepcopy(value))
             result[key] = ulimits
+        elif isinstance(result[key], list) and isinstance(value, list) and key not in _REPLACED_LISTS:
+            result[key] = result[key] + copy.deepcopy(value)
         else:
             result[key] = _deep_merge(result[key], value, (key,))
     return result

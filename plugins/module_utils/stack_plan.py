@@ -20,8 +20,6 @@ import hashlib
 import os
 import re
 
-from ansible.module_utils.six import string_types
-
 from ansible_collections.homelab.swarm.plugins.module_utils import compose
 
 STACK_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_-]*$')
@@ -74,7 +72,7 @@ def _vaulted_paths(value, path):
 
 
 def _mode(value):
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         return int(value, 8)
     return int(value)
 
@@ -189,7 +187,7 @@ class StackPlanner(object):
                 continue
             if self.check_file(path, document):
                 documents.append(self.normalize_file(path, document))
-        if self.problems:
+        if not documents:
             return None
         document = compose.merge_documents(documents)
         document.setdefault('version', '3.8')
@@ -198,7 +196,6 @@ class StackPlanner(object):
     def check_file(self, path, document):
         """Per-file checks, naming the file; False when the file cannot be used at all."""
         where = 'file ' + path
-        before = len(self.problems)
         for key in document:
             if key not in compose.TOP_LEVEL_KEYS and not compose.is_extension(key):
                 self.problem(where, 'unknown top-level key %r (valid: %s, or x-* extensions)'
@@ -246,7 +243,7 @@ class StackPlanner(object):
                     if key not in keys and not compose.is_extension(key):
                         self.problem('%s, %s %s' % (where, section[:-1], name),
                                      'unknown key %r (valid: %s)' % (key, ', '.join(sorted(keys))))
-        return len(self.problems) == before
+        return True
 
     def check_mapping(self, where, key, value):
         if value is None:
@@ -258,7 +255,7 @@ class StackPlanner(object):
                                  % (key, name, 'mapping' if isinstance(item, dict) else 'list'))
         elif isinstance(value, list):
             for item in value:
-                if not isinstance(item, string_types):
+                if not isinstance(item, str):
                     self.problem(where, '%s entry %r must be a string NAME=VALUE' % (key, item))
         else:
             self.problem(where, '%s must be a mapping or a list of NAME=VALUE strings' % key)
@@ -269,6 +266,11 @@ class StackPlanner(object):
         referred to by their versioned names, keys swarm ignores dropped with a warning."""
         document = copy.deepcopy(document)
         base = os.path.dirname(path)
+        for name in [n for n, service in (document.get('services') or {}).items() if not isinstance(service, dict)]:
+            del document['services'][name]
+        for section in ('networks', 'volumes', 'configs', 'secrets'):
+            if not isinstance(document.get(section) or {}, dict):
+                del document[section]
         for name, service in (document.get('services') or {}).items():
             ignored = sorted(key for key in service if key in compose.IGNORED_SERVICE_KEYS)
             if ignored:
@@ -279,7 +281,7 @@ class StackPlanner(object):
                     del service[key]
             env = {}
             env_files = service.pop('env_file', None)
-            for env_file in [env_files] if isinstance(env_files, string_types) else env_files or []:
+            for env_file in [env_files] if isinstance(env_files, str) else env_files or []:
                 full = env_file if os.path.isabs(env_file) else os.path.join(base, env_file)
                 try:
                     env.update(compose.parse_env_file(self.read_file(full)))
@@ -287,16 +289,22 @@ class StackPlanner(object):
                     self.problem('file %s, service %s' % (path, name), 'env_file %s cannot be read: %s' % (env_file, error))
                 except ValueError as error:
                     self.problem('file %s, service %s' % (path, name), 'env_file %s: %s' % (env_file, error))
-            if 'environment' in service or env:
-                env.update(compose.mapping_from_list(service.get('environment')))
-                service['environment'] = env
-            if 'labels' in service:
-                service['labels'] = compose.mapping_from_list(service['labels'])
-            deploy = service.get('deploy')
-            if isinstance(deploy, dict) and 'labels' in deploy:
-                deploy['labels'] = compose.mapping_from_list(deploy['labels'])
+            # Bad entries were reported by check_file; what cannot be read as a mapping is left as it is.
+            try:
+                if 'environment' in service or env:
+                    env.update(compose.mapping_from_list(service.get('environment')))
+                    service['environment'] = env
+                if 'labels' in service:
+                    service['labels'] = compose.mapping_from_list(service['labels'])
+                deploy = service.get('deploy')
+                if isinstance(deploy, dict) and 'labels' in deploy:
+                    deploy['labels'] = compose.mapping_from_list(deploy['labels'])
+            except (ValueError, AttributeError, TypeError):
+                pass
         for kind, names in (('configs', self.config_names), ('secrets', self.secret_names)):
             for key, entry in list((document.get(kind) or {}).items()):
+                if entry is not None and not isinstance(entry, dict):
+                    continue
                 entry = dict(entry or {})
                 if entry.get('file') is not None:
                     if kind == 'secrets':
@@ -357,9 +365,10 @@ class StackPlanner(object):
                 self.problem('service %s' % name, 'must be a mapping')
                 continue
             service = _combine(defaults, definition)
-            rendered[name] = self.service_from_inventory(name, service, refs, networks_used)
-        if self.problems:
-            return None
+            try:
+                rendered[name] = self.service_from_inventory(name, service, refs, networks_used)
+            except (ValueError, TypeError, AttributeError, KeyError) as error:
+                self.problem('service %s' % name, 'cannot be read: %s' % error)
         document = {'version': '3.8', 'services': rendered}
         stack_networks = self.stack.get('networks') or {}
         if networks_used:

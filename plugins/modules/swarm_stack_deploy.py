@@ -27,8 +27,8 @@ description:
     specs before and after the deploy.
   - With O(state=absent), removes the stack with C(docker stack rm) and waits until its services and networks are
     gone. A network that another service still uses is kept, with a warning.
-  - Use this module rather than M(community.docker.docker_stack) when the stack has variables: that module can only
-    take them from the environment of its process, which Ansible puts on the command line it logs with C(-vvv).
+  - Use this module rather than M(community.docker.docker_stack) when the stack has variables, since that module can
+    only take them from the environment of its process, which Ansible puts on the command line it logs with C(-vvv).
 
 author:
   - homelab.swarm maintainers (@homelab)
@@ -327,6 +327,36 @@ class StackDeployer(object):
                                   waited=waited, failing=sorted(set(failing) | set(waiting)))
         return waited
 
+    @staticmethod
+    def task_lines(output):
+        """From `docker service ps` (newest task first in each slot, or node for a global service): the
+        newest task of each slot that is not running, and the last error met in the slot when the
+        newest task has none (a crash loop between two restarts)."""
+        slots, order = {}, []
+        for line in output.splitlines():
+            try:
+                task = json.loads(line)
+            except ValueError:
+                continue
+            slot = task.get('Name', '').lstrip('\\_ ').strip()
+            if slot not in slots:
+                slots[slot] = []
+                order.append(slot)
+            slots[slot].append(task)
+        lines = []
+        for slot in order:
+            newest = slots[slot][0]
+            current = newest.get('CurrentState') or ''
+            if current.startswith('Running') and not newest.get('Error'):
+                continue
+            error = (': ' + newest['Error']) if newest.get('Error') else ''
+            lines.append('  %s on %s: %s%s' % (slot, newest.get('Node') or 'no node', current, error))
+            if not newest.get('Error'):
+                failed = [task for task in slots[slot][1:] if task.get('Error')]
+                if failed:
+                    lines.append('    before that: %s: %s' % (failed[0].get('CurrentState'), failed[0]['Error']))
+        return lines
+
     def report(self, states, failing, seconds):
         lines = ['Stack %s: not every service runs its desired tasks after %d seconds.' % (self.name, seconds)]
         for name in failing:
@@ -336,21 +366,8 @@ class StackDeployer(object):
                 name, state.get('replicas', '?'),
                 (', update %s%s' % (update, (': ' + state['message']) if state.get('message') else '')) if update else ''))
             _rc, out, _err = self.run(['service', 'ps', '--no-trunc', '--format', '{{json .}}', name], check=False)
-            seen = set()
-            for line in out.splitlines():
-                try:
-                    task = json.loads(line)
-                except ValueError:
-                    continue
-                # Newest first for each slot (or node, for a global service).
-                slot = task.get('Name', '').lstrip('\\_ ').strip()
-                if slot in seen:
-                    continue
-                seen.add(slot)
-                current = task.get('CurrentState') or ''
-                if not current.startswith('Running') or task.get('Error'):
-                    lines.append('  %s on %s: %s%s' % (slot, task.get('Node') or 'no node', current,
-                                                        (': ' + task['Error']) if task.get('Error') else ''))
+            for line in self.task_lines(out):
+                lines.append(line)
             if self.module.params['logs_tail'] > 0:
                 _rc, out, err = self.run(['service', 'logs', '--no-task-ids', '--tail',
                                           str(self.module.params['logs_tail']), name], check=False)

@@ -4,6 +4,7 @@ The runs use --check and local connections: if a check ever let a bad inventory 
 following plays would still change nothing here.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -86,20 +87,77 @@ def test_autolock_without_a_key_file_is_refused(tmp_path):
 
 
 def test_undefined_stack_variable_is_refused_with_its_name(tmp_path):
-    # The stack is rendered on the controller in the preflight play: a variable the inventory does
+    # The stacks are rendered on the controller in the preflight play: a variable the inventory does
     # not define stops the run there, naming the variable, before any host is changed.
     stack = tmp_path / "stack.yml"
     stack.write_text(
-        "swarm_stack_name: demo\n"
-        "swarm_stack_services:\n"
-        "  web:\n"
-        "    image: hsw-busybox:1\n"
-        "    endpoint_mode: dnsrr\n"
-        "    environment:\n"
-        "      GREETING: \"{{ hsw_greeting_nobody_defined }}\"\n"
+        "swarm_stacks:\n"
+        "  - name: demo\n"
+        "    services:\n"
+        "      web:\n"
+        "        image: hsw-busybox:1\n"
+        "        endpoint_mode: dnsrr\n"
+        "        environment:\n"
+        "          GREETING: \"{{ hsw_greeting_nobody_defined }}\"\n"
     )
     inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1")
     rc, out = run_site(tmp_path, inventory, "-e", "@%s" % stack)
     assert_stopped_in_preflight(rc, out)
-    assert "'hsw_greeting_nobody_defined' is undefined" in out, out[-3000:]
-    assert "TASK [homelab.swarm.swarm_stack : Stack | Check" in out, out[-3000:]
+    assert "hsw_greeting_nobody_defined" in out and "is undefined" in out, out[-3000:]
+    assert "TASK [homelab.swarm.swarm_stack : Stack | Plan the stacks]" in out, out[-3000:]
+
+
+def test_single_stack_variables_are_refused_with_the_way_to_write_them(tmp_path):
+    stack = tmp_path / "stack.yml"
+    stack.write_text("swarm_stack_name: demo\nswarm_stack_services:\n  web:\n    image: hsw-busybox:1\n")
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1")
+    rc, out = run_site(tmp_path, inventory, "-e", "@%s" % stack)
+    assert_stopped_in_preflight(rc, out)
+    assert "swarm_stack_name, swarm_stack_services are" in out, out[-3000:]
+    assert "swarm_stacks: [{name: demo, services:" in out, out[-3000:]
+
+
+def compose_stack(tmp_path, compose, **stack):
+    path = tmp_path / "docker-compose.yml.j2"
+    path.write_text(compose)
+    entry = dict(name="app", compose=[str(path)], **stack)
+    vars_file = tmp_path / "stack.json"
+    vars_file.write_text(json.dumps({"swarm_stacks": [entry]}))
+    return str(path), "@%s" % vars_file
+
+
+def test_compose_file_mistakes_are_listed_together_naming_file_service_and_key(tmp_path):
+    path, extra = compose_stack(tmp_path, (
+        "version: '3.8'\n"
+        "services:\n"
+        "  web:\n"
+        "    image: hsw-busybox:1\n"
+        "    replica: 2\n"
+        "    networks: [backend]\n"
+        "    environment:\n"
+        "      - PASSWORD=${APP_PASSWORD}\n"
+        "    deploy:\n"
+        "      placment: {constraints: [node.role == manager]}\n"
+        "    volumes:\n"
+        "      - ./data:/data\n"
+        "  worker:\n"
+        "    build: .\n"
+    ))
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1")
+    rc, out = run_site(tmp_path, inventory, "-e", extra)
+    assert_stopped_in_preflight(rc, out)
+    flat = " ".join(out.split())
+    assert "Stack app, file %s, service web: unknown key 'replica'" % path in flat, out[-4000:]
+    assert "unknown key deploy.placment" in flat
+    assert "service web: uses network backend, which the stack does not declare under networks" in flat
+    assert "variable APP_PASSWORD is not defined (in %s" % path in flat
+    assert "bind mount ./data is a relative path" in flat
+    assert "service worker: has no image" in flat
+
+
+def test_compose_file_that_is_not_yaml_is_refused_naming_the_file(tmp_path):
+    path, extra = compose_stack(tmp_path, "services:\n  web: [unclosed\n")
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts("m1")
+    rc, out = run_site(tmp_path, inventory, "-e", extra)
+    assert_stopped_in_preflight(rc, out)
+    assert "Stack app, file %s: is not valid YAML" % path in " ".join(out.split()), out[-3000:]

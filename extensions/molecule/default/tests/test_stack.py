@@ -230,18 +230,19 @@ def test_production_sample_renders_and_validates(tmp_path):
     bin_dir = os.path.dirname(sys.executable)
     playbook = tmp_path / "render.yml"
     playbook.write_text(
-        "- name: Render the production stack here\n"
+        "- name: Plan the production stacks here\n"
         "  hosts: swarm_managers[0]\n"
         "  gather_facts: false\n"
         "  vars:\n"
         "    ansible_connection: local\n"
         "    ansible_python_interpreter: %s\n"
         "    ansible_become: false\n"
-        "    swarm_stack_dir: %s\n"
         "  tasks:\n"
         "    - {name: Names, ansible.builtin.include_role: {name: homelab.swarm.swarm_configs, tasks_from: names.yml}}\n"
-        "    - {name: Render, ansible.builtin.include_role: {name: homelab.swarm.swarm_stack, tasks_from: render.yml}}\n"
-        % (sys.executable, tmp_path / "stack")
+        "    - {name: Check, ansible.builtin.include_role: {name: homelab.swarm.swarm_stack, tasks_from: check.yml}}\n"
+        "    - name: Keep the stack file here\n"
+        "      ansible.builtin.copy: {content: '{{ swarm_stack_plans[0].text }}', dest: %s, mode: '0600'}\n"
+        % (sys.executable, tmp_path / "docker-compose.yml")
     )
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"))
 
@@ -258,20 +259,29 @@ def test_production_sample_renders_and_validates(tmp_path):
 
     run = with_sample_vault("ansible-playbook", "-vvv", str(playbook), env=env, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    rendered = (tmp_path / "stack" / "docker-compose.yml").read_text()
+    rendered = (tmp_path / "docker-compose.yml").read_text()
+    # The kept file keeps its ${VAR} references: the values are substituted only when deploying.
+    assert "REDIS_PASSWORD: ${REDIS_PASSWORD}" in rendered
     check = subprocess.run(
-        [docker, "stack", "config", "--compose-file", str(tmp_path / "stack" / "docker-compose.yml")],
+        [docker, "stack", "config", "--skip-interpolation", "--compose-file", str(tmp_path / "docker-compose.yml")],
         capture_output=True,
         text=True,
         check=False,
     )
     assert check.returncode == 0, check.stderr
     services = yaml.safe_load(check.stdout)["services"]
-    assert sorted(services) == ["app", "discovery", "gateway", "node-exporter", "prometheus", "redis", "traefik"]
-    assert services["node-exporter"]["deploy"]["mode"] == "global"
-    assert "node.role == manager" in services["traefik"]["deploy"]["placement"]["constraints"]
+    # The seed's stack: its services, auth-server pinned to pve on three networks, the managers' services.
+    assert sorted(services) == ["auth-server", "eureka", "gateway", "node_exporter", "prometheus", "redis",
+                                "reverse-proxy"]
+    assert services["node_exporter"]["deploy"]["mode"] == "global"
+    assert sorted(services["auth-server"]["networks"]) == ["auth-server", "barbellrobot-backend", "internal-network"]
+    assert services["auth-server"]["deploy"]["placement"]["constraints"] == ["node.hostname == pve"]
+    assert "node.role == manager" in services["reverse-proxy"]["deploy"]["placement"]["constraints"]
     assert "node.role == manager" in services["prometheus"]["deploy"]["placement"]["constraints"]
     assert services["prometheus"]["deploy"]["labels"]["prometheus.enable"] == "true"
+    networks = yaml.safe_load(check.stdout)["networks"]
+    assert networks["internal-network"]["ipam"]["config"] == [{"subnet": "10.0.2.0/24"}]
+    assert "google-key" in yaml.safe_load(check.stdout)["volumes"]
     # The vault's values appear neither in the stack file nor in the -vvv log.
     secrets = with_sample_vault(
         "ansible",

@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, homelab.swarm maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests for homelab.swarm.swarm_stack_deploy, with the docker CLI's answers given in order.
+
+The JSON shapes follow what the 20.10.24 CLI printed in a lab node: `docker service inspect` is a
+list of objects with Spec and UpdateStatus, `docker service ls --format '{{json .}}'` one object per
+line with ID, Mode, Name and Replicas.
+"""
+
+from __future__ import annotations
+
+import json
+
+from unittest import mock
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.homelab.swarm.plugins.modules import swarm_stack_deploy
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import (
+    DOCKER, ExitJson, FailJson, FakeTime, exit_json, fail_json)
+
+DOCUMENT = {'version': '3.8', 'services': {'web': {'image': 'app:${TAG}', 'environment': {'P': '${PASSWORD}'}}}}
+
+
+def spec(name, image='app:1', env=None):
+    return {'Name': name, 'TaskTemplate': {'ContainerSpec': {'Image': image, 'Env': env or []}}}
+
+
+def inspect(*services, update=None):
+    return (0, json.dumps([{'ID': 'id-' + s['Name'], 'Spec': s, 'UpdateStatus': update} for s in services]), '')
+
+
+def ls(*rows):
+    return (0, ''.join(json.dumps(dict({'ID': 'id-' + r[0], 'Mode': 'replicated', 'Name': r[0], 'Replicas': r[1]}))
+                       + '\n' for r in rows), '')
+
+
+QUIET = (0, 'id-app_web\n', '')
+EMPTY = (0, '', '')
+
+
+def run(args, outputs, check_mode=False):
+    outputs = list(outputs)
+    calls = []
+    fake = FakeTime()
+
+    def run_command(self, cmd, **kwargs):
+        calls.append((cmd, kwargs))
+        fake.now += 0.5
+        return outputs.pop(0)
+
+    args = dict(args, _ansible_check_mode=check_mode)
+    with patch_module_args(args), \
+            mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
+            mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
+            mock.patch.object(basic.AnsibleModule, 'run_command', run_command), \
+            mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value=DOCKER), \
+            mock.patch.object(swarm_stack_deploy, 'time', fake):
+        try:
+            swarm_stack_deploy.main()
+        except ExitJson as exc:
+            return 'exit', exc.args[0], calls, outputs
+        except FailJson as exc:
+            return 'fail', exc.args[0], calls, outputs
+    raise AssertionError('no exit')
+
+
+def test_deploy_substitutes_env_and_sends_the_document_on_stdin():
+    before = spec('app_web')
+    after = spec('app_web', image='app:2', env=['P=s3cr$t'])
+    kind, result, calls, left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 's3cr$t'}, 'wait': False},
+        [QUIET, inspect(before), (0, 'Updating service app_web\n', ''), QUIET, inspect(after), EMPTY])
+    assert kind == 'exit', result
+    assert result['changed'] is True
+    assert result['services'] == {'app_web': 'updated'}
+    deploy_cmd, deploy_kwargs = calls[2]
+    assert deploy_cmd == [DOCKER, 'stack', 'deploy', '--compose-file', '-', '--resolve-image', 'never', '--prune', 'app']
+    sent = json.loads(deploy_kwargs['data'])
+    # The CLI interpolates again: a $ of a value is doubled so that it reaches the service as it is.
+    assert sent['services']['web'] == {'image': 'app:2', 'environment': {'P': 's3cr$$t'}}
+    assert 's3cr' not in ' '.join(deploy_cmd)
+    assert not left
+
+
+def test_an_unchanged_stack_reports_no_change():
+    same = spec('app_web')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}, 'wait': False},
+        [QUIET, inspect(same), EMPTY, QUIET, inspect(same), EMPTY])
+    assert kind == 'exit' and result['changed'] is False
+    assert result['services'] == {'app_web': 'unchanged'}
+
+
+def test_an_undefined_variable_fails_before_any_command_naming_it():
+    kind, result, calls, _left = run({'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1'}}, [])
+    assert kind == 'fail'
+    assert result['msg'] == 'Stack app: variable PASSWORD is not defined'
+    assert calls == []
+
+
+def test_registry_auth_and_resolve_image_reach_the_command():
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'prune': False,
+         'resolve_image': 'always', 'with_registry_auth': True, 'wait': False},
+        [EMPTY, EMPTY, QUIET, inspect(spec('app_web')), EMPTY])
+    assert kind == 'exit' and result['services'] == {'app_web': 'created'}
+    assert calls[1][0] == [DOCKER, 'stack', 'deploy', '--compose-file', '-', '--resolve-image', 'always',
+                           '--with-registry-auth', 'app']
+
+
+def test_configs_are_created_when_missing_and_stale_ones_removed_when_unused():
+    config = {'name': 'app_nginx_bbbb', 'data': 'conf 2\n', 'labels': {'io.homelab.swarm.name': 'nginx'}}
+    web = spec('app_web')
+    web['TaskTemplate']['ContainerSpec']['Configs'] = [{'ConfigName': 'app_nginx_bbbb'}]
+    kind, result, calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'configs': [config], 'wait': False},
+        [QUIET, inspect(spec('app_web')),
+         (0, 'app_nginx_aaaa\n', ''),            # config ls: the old version only
+         (0, 'newid\n', ''),                      # config create
+         EMPTY,                                   # stack deploy
+         QUIET, inspect(web),
+         (0, 'app_nginx_aaaa\napp_nginx_bbbb\n', ''),  # config ls after
+         QUIET, inspect(web),                      # every service's spec: aaaa unused
+         EMPTY])                                  # config rm
+    assert kind == 'exit', result
+    assert result['configs_created'] == ['app_nginx_bbbb']
+    assert result['configs_removed'] == ['app_nginx_aaaa']
+    create_cmd, create_kwargs = calls[3]
+    assert create_cmd[:2] == [DOCKER, 'config'] and create_cmd[-2:] == ['app_nginx_bbbb', '-']
+    assert '--label' in create_cmd and 'io.homelab.swarm.stack=app' in create_cmd
+    assert create_kwargs['data'] == 'conf 2\n'
+    assert calls[-1][0] == [DOCKER, 'config', 'rm', 'app_nginx_aaaa']
+    assert not left
+
+
+def test_wait_follows_a_rollout_until_it_completes():
+    before = spec('app_web')
+    after = spec('app_web', image='app:2')
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+        [QUIET, inspect(before), EMPTY, QUIET, inspect(after),
+         # Right after the deploy the swarm has cleared the update status: the rollout has not started.
+         ls(('app_web', '1/1')), inspect(after, update=None),
+         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}),
+         ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}),
+         EMPTY])  # config ls: no config of the stack to prune
+    assert kind == 'exit', result
+    assert result['waited']['services'] == ['app_web']
+    assert not left
+
+
+def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
+    tasks = '\n'.join(json.dumps(t) for t in [
+        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 1 second ago',
+         'Error': 'task: non-zero exit (1)'},
+        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 9 seconds ago',
+         'Error': 'task: non-zero exit (1)'},
+    ])
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))] * 2
+    outputs += [(0, tasks, ''), (0, '', 'boom-4242\nboom-4242\n')]
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail'
+    msg = result['msg']
+    assert msg.startswith('Stack app: not every service runs its desired tasks after')
+    assert 'Service app_web: 0/1 tasks running' in msg
+    assert 'app_web.1 on worker1: Failed 1 second ago: task: non-zero exit (1)' in msg
+    assert msg.count('app_web.1 on worker1') == 1, 'the newest task of each slot only'
+    assert 'boom-4242' in msg
+    assert calls[-1][0] == [DOCKER, 'service', 'logs', '--no-task-ids', '--tail', '5', 'app_web']
+
+
+def test_a_rolled_back_update_is_a_failure():
+    after = spec('app_web', image='app:2')
+    outputs = [QUIET, inspect(spec('app_web')), EMPTY, QUIET, inspect(after),
+               ls(('app_web', '1/1')), inspect(after, update={'State': 'rollback_completed',
+                                                              'Message': 'rollback completed'}),
+               (0, '', ''), (0, '', '')]
+    kind, result, _calls, _left = run({'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+                                      outputs)
+    assert kind == 'fail'
+    assert 'update rollback_completed: rollback completed' in result['msg']
+
+
+def test_check_mode_reports_new_and_pruned_services_without_deploying():
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}},
+        [(0, 'id-app_old\n', ''), inspect(spec('app_old'))], check_mode=True)
+    assert kind == 'exit' and result['changed'] is True
+    assert result['services'] == {'app_web': 'created', 'app_old': 'removed'}
+    assert all(cmd[1] != 'stack' for cmd, _kwargs in calls)
+
+
+def test_absent_removes_the_stack_and_retries_its_networks():
+    kind, result, calls, left = run(
+        {'name': 'app', 'state': 'absent'},
+        [QUIET, inspect(spec('app_web')), (0, 'app_net\n', ''),   # before
+         (0, 'Removing service app_web\n', ''),                       # stack rm
+         (0, 'app_net\n', ''), EMPTY, (0, '', ''), EMPTY])          # networks left, no services, rm, none left
+    assert kind == 'exit', result
+    assert result['changed'] is True and result['services'] == {'app_web': 'removed'}
+    assert [DOCKER, 'network', 'rm', 'app_net'] in [cmd for cmd, _kwargs in calls]
+    assert not left
+
+
+def test_absent_of_an_unknown_stack_changes_nothing():
+    kind, result, _calls, _left = run({'name': 'app', 'state': 'absent'}, [EMPTY, EMPTY])
+    assert kind == 'exit' and result['changed'] is False
+
+
+def test_task_lines_show_the_last_error_of_a_slot_restarting_between_two_crashes():
+    output = '\n'.join(json.dumps(t) for t in [
+        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Ready 1 second ago', 'Error': ''},
+        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 3 seconds ago',
+         'Error': 'task: non-zero exit (3)'},
+        {'Name': 'app_web.2', 'Node': 'manager1', 'CurrentState': 'Running 5 minutes ago', 'Error': ''},
+    ])
+    assert swarm_stack_deploy.StackDeployer.task_lines(output) == [
+        '  app_web.1 on worker1: Ready 1 second ago',
+        '    before that: Failed 3 seconds ago: task: non-zero exit (3)',
+    ]
