@@ -2,6 +2,7 @@
 # Builds the images the local lab needs, offline from any container registry:
 #   hsw-node:bookworm   a bare Debian bookworm host (Python, no Docker: the docker role installs it)
 #   hsw-busybox:1       a tiny image for test stacks, from Debian's busybox-static
+#   hsw-registry:2      a container registry with htpasswd logins, from Debian's docker-registry
 # Each image carries the hash of this file as a label and is rebuilt only when the recipe changes.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ label=io.homelab.swarm.recipe
 mirror=${HSW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 node_image=${HSW_NODE_IMAGE:-hsw-node:bookworm}
 busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
+registry_image=${HSW_REGISTRY_IMAGE:-hsw-registry:2}
 
 # Debian packages of a bare host: enough for Ansible (python3) and for an engine to run later.
 node_packages=python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
@@ -117,10 +119,47 @@ build_busybox() {
   rm -rf "$dir"
 }
 
+# A registry to push to and pull from, run as a container beside the nodes. It starts with the user
+# and password of REGISTRY_USER and REGISTRY_PASSWORD (htpasswd, bcrypt) and keeps no image between runs.
+build_registry() {
+  if [ "$(current "$registry_image")" = "$recipe" ]; then
+    log "$registry_image is up to date"
+    return
+  fi
+  need_root_tool debootstrap debootstrap
+  local rootfs="$cache/registry-rootfs" previous
+  rm -rf "$rootfs" && mkdir -p "$rootfs"
+  log "debootstrap bookworm with docker-registry into $rootfs (about a minute)"
+  debootstrap --variant=minbase --include=docker-registry,apache2-utils bookworm "$rootfs" "$mirror" \
+    >"$cache/debootstrap-registry.log" 2>&1 || { tail -20 "$cache/debootstrap-registry.log" >&2; exit 1; }
+  cat >"$rootfs/etc/docker/registry/config.yml" <<'CONFIG'
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/docker-registry
+http:
+  addr: :5000
+auth:
+  htpasswd:
+    realm: hsw-lab
+    path: /etc/docker/registry/htpasswd
+CONFIG
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  log "importing $registry_image"
+  previous=$(docker image inspect --format '{{.Id}}' "$registry_image" 2>/dev/null || true)
+  tar -C "$rootfs" -c . | docker import \
+    --change "LABEL $label=$recipe" \
+    --change 'CMD ["/bin/sh", "-c", "htpasswd -Bbc /etc/docker/registry/htpasswd \"$REGISTRY_USER\" \"$REGISTRY_PASSWORD\" 2>/dev/null && exec /usr/bin/docker-registry serve /etc/docker/registry/config.yml"]' \
+    - "$registry_image" >/dev/null
+  drop_previous "$previous"
+  rm -rf "$rootfs"
+}
+
 mkdir -p "$cache"
 case "${1:-all}" in
   node) build_node ;;
   busybox) build_busybox ;;
-  all) build_node; build_busybox ;;
-  *) echo "usage: $0 [node|busybox|all]" >&2; exit 2 ;;
+  registry) build_registry ;;
+  all) build_node; build_busybox; build_registry ;;
+  *) echo "usage: $0 [node|busybox|registry|all]" >&2; exit 2 ;;
 esac

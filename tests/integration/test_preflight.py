@@ -161,3 +161,35 @@ def test_compose_file_that_is_not_yaml_is_refused_naming_the_file(tmp_path):
     rc, out = run_site(tmp_path, inventory, "-e", extra)
     assert_stopped_in_preflight(rc, out)
     assert "Stack app, file %s: is not valid YAML" % path in " ".join(out.split()), out[-3000:]
+
+
+def run_deploy(tmp_path, inventory, *extra):
+    path = tmp_path / "hosts.yml"
+    path.write_text(inventory)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(path),
+         os.path.join(REPO, "deploy.yml"), *extra],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+    )
+    return proc.returncode, proc.stdout
+
+
+def test_deploy_without_a_swarm_says_to_run_site_first(tmp_path):
+    # This machine's engine is in no swarm: deploy.yml reads that (docker info, nothing else) and stops.
+    stack = tmp_path / "stack.json"
+    stack.write_text(json.dumps({"swarm_stacks": [{"name": "app", "services": {"web": {"image": "hsw-busybox:1"}}}]}))
+    rc, out = run_deploy(tmp_path, "swarm_managers:\n  hosts:\n" + local_hosts("m1"), "-e", "@%s" % stack)
+    assert rc != 0
+    flat = " ".join(out.split())
+    assert "m1 is not a manager of an active swarm" in flat, out[-3000:]
+    assert "run site.yml first. Nothing was changed." in flat
+    assert "Create the overlay" not in out and "Deploy stack" not in out
+
+
+def test_deploy_checks_the_stacks_before_anything(tmp_path):
+    path, extra = compose_stack(tmp_path, "services:\n  web:\n    image: a\n    replica: 2\n")
+    rc, out = run_deploy(tmp_path, "swarm_managers:\n  hosts:\n" + local_hosts("m1"), "-e", extra)
+    assert rc != 0
+    assert "service web: unknown key 'replica'" in " ".join(out.split()), out[-3000:]
+    assert "Read the manager's swarm state" not in out

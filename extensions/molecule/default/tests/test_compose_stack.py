@@ -9,11 +9,10 @@ import json
 import os
 
 import pytest
-import yaml
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from test_stack import LAB_STACK, PROJECT, recorded, running_tasks  # noqa: F401  pylint: disable=unused-import
+from test_stack import PROJECT, lab_stack, recorded, running_tasks  # noqa: F401  pylint: disable=unused-import
 
 DEV_FILE = "/opt/homelab-swarm/stacks/dev/docker-compose.yml"
 
@@ -23,12 +22,7 @@ def vault_value(name):
     with open(os.path.join(PROJECT, "inventories", "lab", ".vault-password"), "rb") as handle:
         password = handle.read().strip()
 
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!vault", lambda loader, node: loader.construct_scalar(node))
-    with open(LAB_STACK) as handle:
-        ciphertext = yaml.load(handle, Loader=Loader)[name]
+    ciphertext = lab_stack()[name]
     return VaultLib([("default", VaultSecret(password))]).decrypt(ciphertext).decode()
 
 
@@ -48,9 +42,10 @@ def test_both_stacks_run(manager):
 
 
 def test_the_process_sees_the_substituted_values(manager):
+    # The environment of the container's main process (busybox's image has no env applet).
     container = container_of(manager, "dev_auth-server")
-    env = dict(line.split("=", 1) for line in manager.check_output("docker exec %s env" % container).splitlines()
-               if "=" in line)
+    environ = manager.check_output("docker exec %s cat /proc/1/environ" % container)
+    env = dict(entry.split("=", 1) for entry in environ.split("\x00") if "=" in entry)
     assert env["REDIS_PASSWORD"] == vault_value("lab_dev_redis_password")
     assert env["ACCESS_EXPIRE_MILLIS"] == "3600000"
     assert env["REDIS_HOST"] == "redis" and env["REDIS_PORT"] == "6379"

@@ -24,9 +24,16 @@ SIDE_EFFECT = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/none
 STACK_FILE = "/opt/homelab-swarm/stacks/lab/docker-compose.yml"
 
 
+class LabLoader(yaml.SafeLoader):
+    """Reads the lab's stack.yml, whose !vault values are kept as their ciphertext."""
+
+
+LabLoader.add_constructor("!vault", lambda loader, node: loader.construct_scalar(node))
+
+
 def lab_stack():
     with open(LAB_STACK) as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=LabLoader)  # noqa: S506 - a SafeLoader with one more tag
 
 
 def side_effect():
