@@ -54,6 +54,13 @@ options:
     type: list
     elements: str
     default: []
+  nodes:
+    description:
+      - The inventory's nodes (P(homelab.swarm.swarm_nodes_view#filter)), to warn about placements they cannot
+        meet.
+    type: list
+    elements: dict
+    default: []
 """
 
 EXAMPLES = r"""
@@ -191,7 +198,7 @@ class LookupModule(LookupBase):
             stack, sources=sources, env=env,
             config_names=self.get_option('config_names'), secret_names=self.get_option('secret_names'),
             service_defaults=self.get_option('service_defaults'), guarded_secrets=self.get_option('guarded_secrets'),
-            read_file=self._read,
+            read_file=self._read, nodes=self.get_option('nodes'),
         )
         plan['problems'] = env_problems + plan['problems']
         plan['text'] = None

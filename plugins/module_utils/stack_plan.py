@@ -20,7 +20,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.homelab.swarm.plugins.module_utils import compose
+from ansible_collections.homelab.swarm.plugins.module_utils import checks, compose
 
 STACK_NAME = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_-]*$')
 STACK_KEYS = frozenset((
@@ -92,7 +92,7 @@ class StackPlanner(object):
     """Builds the plan of one stack; problems and warnings are collected, never raised."""
 
     def __init__(self, stack, sources=None, env=None, config_names=None, secret_names=None, service_defaults=None,
-                 guarded_secrets=None, read_file=None):
+                 guarded_secrets=None, read_file=None, nodes=None):
         self.stack = stack if isinstance(stack, dict) else {}
         self.sources = sources or []
         self.env = dict(env or {})
@@ -101,6 +101,7 @@ class StackPlanner(object):
         self.service_defaults = service_defaults or {}
         self.guarded = [s for s in guarded_secrets or [] if isinstance(s, dict) and len(u'%s' % s.get('value', '')) >= 6]
         self.read_file = read_file or _read_file
+        self.nodes = nodes or []
         self.name = u'%s' % self.stack.get('name', '') if isinstance(stack, dict) else ''
         self.problems = []
         self.warnings = []
@@ -161,6 +162,8 @@ class StackPlanner(object):
             'configs': self.configs,
             'needs_ipvs': ['%s_%s' % (self.name, found) for found in self.needs_ipvs(document)] if document else [],
             'networks_created': self.created_networks(document),
+            'ingress_ports': [[port, protocol, service] for (port, protocol), service
+                              in sorted(checks.published_ports(document, self.name).items())] if document else [],
         }
 
     def _where_variable(self, path):
@@ -495,6 +498,13 @@ class StackPlanner(object):
         services = document.get('services') or {}
         if not services:
             self.problem('', 'defines no service')
+        for name, service in services.items():
+            for text in checks.service_problems(name, service):
+                self.problem('', text)
+        for text in checks.stack_problems(document):
+            self.problem('', text)
+        self.warnings.extend('Stack %s, %s' % (self.name, text) for text in checks.inventory_notices(
+            document, self.name, self.nodes))
         declared = dict((section, document.get(section) or {}) for section in ('networks', 'volumes', 'configs', 'secrets'))
         for name, service in services.items():
             here = 'service %s' % name
@@ -580,7 +590,7 @@ def plan_stack(stack, **kwargs):
 def cross_stack_problems(plans, overlay_names=()):
     """Problems between stacks, added to the plan they concern: a stack listed twice, a network two
     stacks create, or one that a stack creates and swarm_networks_overlays creates too."""
-    seen, creators = {}, {}
+    seen, creators, ports = {}, {}, {}
     for plan in plans:
         name = plan['name']
         if name in seen:
@@ -598,4 +608,10 @@ def cross_stack_problems(plans, overlay_names=()):
                     'Stack %s creates network %s, which stack %s creates too: let one create it and declare it '
                     'external: true in the other.' % (name, network, creators[network]))
             creators.setdefault(network, name)
+        for port, protocol, service in plan.get('ingress_ports') or []:
+            other = ports.get((port, protocol))
+            if other and not other.startswith(name + '_'):
+                plan['problems'].append('Stack %s: service %s publishes port %s/%s through the ingress mesh, as %s '
+                                        'does already' % (name, service, port, protocol, other))
+            ports.setdefault((port, protocol), service)
     return plans

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, homelab.swarm maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests for the homelab.swarm.swarm_nodes_view and swarm_input_problems filters."""
+
+from __future__ import annotations
+
+from ansible_collections.homelab.swarm.plugins.filter.swarm_checks import swarm_input_problems, swarm_nodes_view
+
+HOSTVARS = {
+    'pve': {'ansible_facts': {'hostname': 'pve'}, 'swarm_node_labels': {'redis': True}},
+    'my': {'swarm_node_availability': 'drain', 'docker_daemon_options': {'log-opts': {'max-file': 3}}},
+    'nas': {'docker_daemon_options': {'log-opts': {'max-file': 3}}},
+}
+
+
+def test_nodes_view():
+    assert swarm_nodes_view(['pve', 'my'], HOSTVARS, ['pve']) == [
+        {'name': 'pve', 'hostname': 'pve', 'role': 'manager', 'labels': {'redis': True}, 'availability': 'active'},
+        {'name': 'my', 'hostname': None, 'role': 'worker', 'labels': {}, 'availability': 'drain'},
+    ]
+
+
+def test_input_problems_lists_every_kind_and_groups_hosts_with_the_same_daemon_problem():
+    nodes = swarm_nodes_view(['pve', 'my', 'nas'], HOSTVARS, ['pve'])
+    found = swarm_input_problems(nodes, HOSTVARS, networks=[{'name': 'n', 'subnet': 'x'}],
+                                 configs=[{'name': 'c'}], secrets=[{'name': 's'}])
+    assert any(text.startswith("network n: subnet 'x' is not a network address") for text in found)
+    assert 'config c: needs exactly one of content, src and template (has none)' in found
+    assert 'secret s: needs a value (from Ansible Vault)' in found
+    assert any(text.startswith('hosts my, nas: docker_daemon_options log-opts max-file must be a string') for text in found)
+    assert len(found) == 4
+
+
+def test_input_problems_of_a_sound_inventory():
+    nodes = swarm_nodes_view(['pve'], HOSTVARS, ['pve'])
+    assert swarm_input_problems(nodes, HOSTVARS, networks=[{'name': 'n', 'subnet': '10.0.2.0/24'}],
+                                configs=[{'name': 'c', 'content': 'x'}], secrets=[{'name': 's', 'value': 'v'}]) == []
