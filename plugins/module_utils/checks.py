@@ -43,6 +43,8 @@ PORT_MODES = ('host', 'ingress')
 PREFERENCE_STRATEGIES = ('spread',)
 NODE_AVAILABILITY = ('active', 'pause', 'drain')
 NETWORK_STATES = ('present', 'absent')
+NETWORK_KEYS = frozenset(('name', 'subnet', 'gateway', 'ip_range', 'attachable', 'internal', 'encrypted', 'labels',
+                          'state'))
 
 
 def _text(value):
@@ -343,8 +345,7 @@ def network_problems(overlays):
         if name in names:
             found.append('%s: listed twice in swarm_networks_overlays' % where)
         names[name] = True
-        unknown = sorted(set(network) - set(('name', 'subnet', 'gateway', 'ip_range', 'attachable', 'internal',
-                                              'encrypted', 'labels', 'state', 'driver_options')))
+        unknown = sorted(set(network) - NETWORK_KEYS)
         if unknown:
             found.append('%s: unknown keys %s (valid: name, subnet, gateway, ip_range, attachable, internal, '
                          'encrypted, labels, state)' % (where, ', '.join(unknown)))

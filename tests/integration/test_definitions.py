@@ -6,7 +6,6 @@ it is one), and the message that must stop the run in preflight, naming what is 
 """
 
 import json
-import os
 
 import pytest
 
