@@ -146,6 +146,11 @@ services:
   returned: always
   type: dict
   sample: {app_web: updated, app_db: unchanged, app_old: removed}
+changes:
+  description: For each updated service, the paths of its spec that changed (names only, never values).
+  returned: always
+  type: dict
+  sample: {app_web: [TaskTemplate.ContainerSpec.Image]}
 configs_created:
   description: Configs created from O(configs).
   returned: always
@@ -196,6 +201,34 @@ ROLLOUT_GRACE = 10
 OWNER = 'io.homelab.swarm.stack'
 
 
+def keep_resolved_images(document, stack, specs):
+    """Give each service whose image is still the one the stack named the image the swarm resolved
+    for it (name@digest), as newer docker CLIs do: with --resolve-image changed or never, an older
+    CLI sends the bare name, which drops the digest and rolls the service onto the same image."""
+    for name, service in (document.get('services') or {}).items():
+        spec = specs.get('%s_%s' % (stack, name))
+        if not spec or not isinstance(service, dict):
+            continue
+        current = spec.get('TaskTemplate', {}).get('ContainerSpec', {}).get('Image') or ''
+        if service.get('image') and service['image'] == (spec.get('Labels') or {}).get('com.docker.stack.image') \
+                and current.startswith(service['image'] + '@'):
+            service['image'] = current
+
+
+def diff_paths(before, after, prefix=''):
+    """The dotted paths where two specs differ, without their values."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths = []
+        for key in sorted(set(before) | set(after)):
+            path = '%s.%s' % (prefix, key) if prefix else key
+            if key not in before or key not in after:
+                paths.append(path)
+            elif before[key] != after[key]:
+                paths.extend(diff_paths(before[key], after[key], path))
+        return paths
+    return [prefix] if before != after else []
+
+
 class StackDeployer(object):
 
     def __init__(self, module):
@@ -233,6 +266,8 @@ class StackDeployer(object):
         except InterpolationError as error:
             self.module.fail_json(msg='Stack %s: %s' % (self.name, error.msg))
         before = self.service_specs()
+        if params['resolve_image'] != 'always':
+            keep_resolved_images(document, self.name, before)
         wanted = ['%s_%s' % (self.name, service) for service in (document.get('services') or {})]
         if self.module.check_mode:
             services = dict((name, 'created') for name in wanted if name not in before)
@@ -251,7 +286,7 @@ class StackDeployer(object):
             args.append('--with-registry-auth')
         _rc, out, _err = self.run(args + [self.name], data=json.dumps(document))
         after = self.service_specs()
-        services = {}
+        services, changes = {}, {}
         for name in sorted(set(before) | set(after)):
             if name not in after:
                 services[name] = 'removed'
@@ -259,13 +294,15 @@ class StackDeployer(object):
                 services[name] = 'created'
             else:
                 services[name] = 'unchanged' if before[name] == after[name] else 'updated'
+                if services[name] == 'updated':
+                    changes[name] = diff_paths(before[name], after[name])
         rolled = [name for name in after if name in before
                   and before[name].get('TaskTemplate') != after[name].get('TaskTemplate')]
         waited = self.wait(rolled) if params['wait'] else None
         removed = self.prune_configs(after)
         changed = bool(created or removed) or any(state != 'unchanged' for state in services.values())
-        result = dict(changed=changed, services=services, networks_kept=[], stdout=out, configs_created=created,
-                      configs_removed=removed)
+        result = dict(changed=changed, services=services, changes=changes, networks_kept=[], stdout=out,
+                      configs_created=created, configs_removed=removed)
         if waited is not None:
             result['waited'] = waited
         return result

@@ -226,3 +226,26 @@ def test_task_lines_show_the_last_error_of_a_slot_restarting_between_two_crashes
         '  app_web.1 on worker1: Ready 1 second ago',
         '    before that: Failed 3 seconds ago: task: non-zero exit (3)',
     ]
+
+
+def test_an_unchanged_image_keeps_the_digest_the_swarm_resolved():
+    resolved = spec('app_web', image='reg/app:1@sha256:' + 'a' * 64)
+    resolved['Labels'] = {'com.docker.stack.image': 'reg/app:1'}
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'reg/app:1'}}}, 'resolve_image': 'changed',
+         'wait': False},
+        [QUIET, inspect(resolved), EMPTY, QUIET, inspect(resolved), EMPTY])
+    assert kind == 'exit' and result['changed'] is False
+    assert json.loads(calls[2][1]['data'])['services']['web']['image'] == 'reg/app:1@sha256:' + 'a' * 64
+
+
+def test_a_new_tag_is_sent_as_named_and_the_change_is_reported_by_path():
+    resolved = spec('app_web', image='reg/app:1@sha256:' + 'a' * 64)
+    resolved['Labels'] = {'com.docker.stack.image': 'reg/app:1'}
+    after = spec('app_web', image='reg/app:2@sha256:' + 'b' * 64)
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'reg/app:2'}}}, 'resolve_image': 'changed',
+         'wait': False},
+        [QUIET, inspect(resolved), EMPTY, QUIET, inspect(after), EMPTY])
+    assert json.loads(calls[2][1]['data'])['services']['web']['image'] == 'reg/app:2'
+    assert result['changes'] == {'app_web': ['Labels', 'TaskTemplate.ContainerSpec.Image']}
