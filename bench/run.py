@@ -2,6 +2,7 @@
 
     python bench/run.py                  the whole benchmark (about 10 minutes)
     python bench/run.py --sizes 2 3      fewer cluster sizes for the scaling part
+    python bench/run.py --deploy-only    only deploy.yml against raw docker, on 2 nodes
 
 Prints a table and writes the figures as JSON to .cache/bench/results.json. Absolute times on a
 shared machine are noisy, so what matters are the ratios, all measured in the same run:
@@ -11,6 +12,8 @@ shared machine are noisy, so what matters are the ratios, all measured in the sa
   add node / one-node converge      one more worker by inventory edit vs one bare node's own converge
   re-run N nodes / re-run 2 nodes   how the cost of a re-run grows with the node count
   health module                     one call of homelab.swarm.swarm_health, on the node
+  deploy.yml / raw deploy           deploy.yml rolling the web service to a new tag, against
+                                    `docker stack deploy` of the same change plus the same wait
 
 It also splits the baseline and the converges into the package installation, the wait until the
 services run, and the rest: what site.yml adds to the shell sequence (its checks, reads and comparisons).
@@ -41,7 +44,8 @@ def sh(args, **kwargs):
 
 def lab_env(inventory):
     return dict(os.environ, HSW_LAB_INVENTORY=inventory, HSW_LAB_NETWORK=NETWORK,
-                PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_NOCOLOR="1")
+                PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_NOCOLOR="1",
+                ANSIBLE_VAULT_PASSWORD_FILE=os.path.join(REPO, "inventories", "lab", ".vault-password"))
 
 
 def write_inventory(directory, managers, workers, extra_vars=None):
@@ -57,7 +61,9 @@ def write_inventory(directory, managers, workers, extra_vars=None):
     if not os.path.exists(group_vars):
         shutil.copytree(os.path.join(REPO, "inventories", "lab", "group_vars"), group_vars)
     # The lab's stack refers to its image tarball relative to the lab inventory.
-    overrides = {"swarm_stack_images": [os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")]}
+    # One stack (lab), the one the shell baseline deploys too.
+    overrides = {"swarm_stack_images": [os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")],
+                 "lab_dev_enabled": False}
     overrides.update(extra_vars or {})
     with open(os.path.join(group_vars, "all", "zz_bench.yml"), "w") as handle:
         handle.write("---\n" + "".join("%s: %s\n" % (k, json.dumps(v)) for k, v in overrides.items()))
@@ -70,20 +76,21 @@ def lab(inventory, command):
 
 # The tasks whose time the shell baseline spends too: installing the packages, and waiting until
 # the services run. What is left of a run is what site.yml adds (checks, reads, comparisons).
+# The deploy task waits inside the module, so its time is the deploy and the wait, as in the baseline.
 PHASES = {"install": re.compile(r"Docker \| Install the (pinned )?engine"),
-          "wait": re.compile(r"Stack \| Wait until every service runs")}
+          "wait": re.compile(r"Stack \| Deploy stack ")}
 
 
-def site(inventory, *extra):
+def site(inventory, *extra, playbook="site.yml"):
     """Runs site.yml; returns (seconds, changed count summed over hosts, seconds per phase)."""
     env = dict(lab_env(inventory), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
     start = time.monotonic()
-    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, "site.yml", *extra],
+    proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, playbook, *extra],
                           cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
-        sys.exit("site.yml failed:\n" + proc.stdout[-4000:])
+        sys.exit("%s failed:\n%s" % (playbook, proc.stdout[-4000:]))
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
     # profile_tasks' recap: "role : Task name ---- 12.34s", each task's wall time over all hosts.
     phases = dict.fromkeys(PHASES, 0.0)
@@ -149,8 +156,8 @@ def baseline(workdir, stack_file):
             node_exec("manager1", "echo bench | docker %s create %s - >/dev/null" % (kind, name))
     subprocess.run(["docker", "exec", "-i", PREFIX + "manager1", "sh", "-c", "cat > /tmp/stack.yml"],
                    input=stack_file["text"], text=True, check=True)
-    node_exec("manager1", "docker stack deploy -c /tmp/stack.yml --resolve-image never lab >/dev/null")
     deployed = time.monotonic()
+    node_exec("manager1", "docker stack deploy -c /tmp/stack.yml --resolve-image never lab >/dev/null")
     # Replicas reads "2/2" or "2/2 (max 1 per node)".
     node_exec("manager1", "until [ -z \"$(docker service ls --format '{{.Replicas}}'"
               " | awk '{ split($1, n, \"/\"); if (n[1] != n[2]) print }')\" ]; do sleep 0.5; done")
@@ -172,6 +179,29 @@ def rendered_stack(inventory):
     return {"text": text, **names}
 
 
+# Until the web service's rolling update is over and every service runs its tasks.
+WAIT_ROLLED = ("until [ \"$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' lab_web)\""
+               " = completed ] && [ -z \"$(docker service ls --format '{{.Replicas}}'"
+               " | awk '{ split($1, n, \"/\"); if (n[1] != n[2]) print }')\" ]; do sleep 0.5; done")
+
+
+def deploy_seconds(inventory):
+    """deploy.yml rolling the web service onto a new tag, then the same change by hand: the kept
+    stack file with the next tag, `docker stack deploy` and a wait until the update completed."""
+    for host in ("manager1", "worker1"):
+        node_exec(host, "docker tag hsw-busybox:1 hsw-busybox:2 && docker tag hsw-busybox:1 hsw-busybox:3")
+    seconds, changed, _phases = site(inventory, "--limit", "manager1", "-e", "lab_web_tag=2", playbook="deploy.yml")
+    if not changed:
+        sys.exit("deploy.yml with a new tag changed nothing")
+    again, again_changed, _phases = site(inventory, "--limit", "manager1", "-e", "lab_web_tag=2", playbook="deploy.yml")
+    start = time.monotonic()
+    node_exec("manager1", "sed 's#image: hsw-busybox:2#image: hsw-busybox:3#' /opt/homelab-swarm/stacks/lab/docker-compose.yml"
+              " > /tmp/raw.yml && docker stack deploy -c /tmp/raw.yml --resolve-image never --prune lab >/dev/null && "
+              + WAIT_ROLLED)
+    raw = time.monotonic() - start
+    return {"deploy_s": seconds, "deploy_again_s": again, "deploy_again_changed": again_changed, "raw_deploy_s": raw}
+
+
 def health_seconds(inventory):
     """One run of the module's code on the manager (the AnsiballZ payload Ansible sends, run in place)."""
     env = dict(lab_env(inventory), ANSIBLE_KEEP_REMOTE_FILES="1")
@@ -190,11 +220,23 @@ def health_seconds(inventory):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 3, 4], help="cluster sizes for the scaling part")
+    parser.add_argument("--deploy-only", action="store_true", help="only deploy.yml against raw docker, on 2 nodes")
     args = parser.parse_args()
     sh([os.path.join(REPO, "scripts", "setup.sh")])
     sh([os.path.join(REPO, "scripts", "lab-image.sh"), "all"])
     results = {"scaling": {}}
     work = tempfile.mkdtemp(prefix="hsw-bench-")
+    if args.deploy_only:
+        try:
+            inventory = fresh_lab(os.path.join(work, "deploy"), ["manager1"], ["worker1"])
+            site(inventory)
+            results["deploy"] = deploy_seconds(inventory)
+        finally:
+            lab(os.path.join(work, "deploy"), "down")
+            shutil.rmtree(work, ignore_errors=True)
+        report_deploy(results)
+        save(results)
+        return
     try:
         for size in sorted(set(args.sizes) | {2}):
             workers = ["worker%d" % i for i in range(1, size)]
@@ -208,6 +250,10 @@ def main():
                 results["phases"] = {"first converge": first_phases}
                 results["stack"] = rendered_stack(inventory)
                 results["health_module_s"], results["health_call_through_ansible_s"] = health_seconds(inventory)
+                results["deploy"] = deploy_seconds(inventory)
+                print("deploy.yml rolling one tag: %.1fs (again: %.1fs, changed=%d); raw deploy and wait: %.1fs"
+                      % (results["deploy"]["deploy_s"], results["deploy"]["deploy_again_s"],
+                         results["deploy"]["deploy_again_changed"], results["deploy"]["raw_deploy_s"]), flush=True)
                 # One more worker by inventory edit: only the new node is worked on.
                 write_inventory(inventory, ["manager1"], workers + ["worker%d" % size])
                 lab(inventory, "up")
@@ -260,10 +306,25 @@ def report(r):
         print("| %s | %.2f | %s |" % (name, value, target))
     print("| health module (s) | %.2f | < 1 |" % r["health_module_s"])
     r["ratios"] = {name: value for name, value, _target in ratios}
+    report_deploy(r)
+    save(r)
+
+
+def save(r):
     os.makedirs(os.path.join(REPO, ".cache", "bench"), exist_ok=True)
     with open(os.path.join(REPO, ".cache", "bench", "results.json"), "w") as handle:
         json.dump(r, handle, indent=2)
     print("\n" + json.dumps(r, indent=2))
+
+
+def report_deploy(r):
+    d = r["deploy"]
+    ratio = d["deploy_s"] / d["raw_deploy_s"]
+    print("\n| deploy | seconds |\n|---|---|")
+    print("| deploy.yml rolling one tag | %.1f |\n| deploy.yml again (changed=%d) | %.1f |\n| raw deploy + wait | %.1f |"
+          % (d["deploy_s"], d["deploy_again_changed"], d["deploy_again_s"], d["raw_deploy_s"]))
+    print("| deploy.yml / raw deploy + wait | %.2f (target <= 2.0) |" % ratio)
+    r.setdefault("ratios", {})["deploy.yml rolling one tag / raw deploy + wait"] = ratio
 
 
 if __name__ == "__main__":
