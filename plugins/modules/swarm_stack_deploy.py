@@ -24,7 +24,8 @@ description:
     file and no command line, and they are masked in the module's output. They do end up in the services' specs, as
     with C(docker stack deploy) itself.
   - Reports a change only when a service of the stack was created, changed or removed, by comparing the services'
-    specs before and after the deploy.
+    specs before and after the deploy. The platforms docker records from a registry query (and drops on a later
+    deploy that does not query) are left out of the comparison.
   - With O(state=absent), removes the stack with C(docker stack rm) and waits until its services and networks are
     gone. A network that another service still uses is kept, with a warning.
   - Use this module rather than M(community.docker.docker_stack) when the stack has variables, since that module can
@@ -201,18 +202,16 @@ ROLLOUT_GRACE = 10
 OWNER = 'io.homelab.swarm.stack'
 
 
-def keep_resolved_images(document, stack, specs):
-    """Give each service whose image is still the one the stack named the image the swarm resolved
-    for it (name@digest), as newer docker CLIs do: with --resolve-image changed or never, an older
-    CLI sends the bare name, which drops the digest and rolls the service onto the same image."""
-    for name, service in (document.get('services') or {}).items():
-        spec = specs.get('%s_%s' % (stack, name))
-        if not spec or not isinstance(service, dict):
-            continue
-        current = spec.get('TaskTemplate', {}).get('ContainerSpec', {}).get('Image') or ''
-        if service.get('image') and service['image'] == (spec.get('Labels') or {}).get('com.docker.stack.image') \
-                and current.startswith(service['image'] + '@'):
-            service['image'] = current
+def comparable(spec):
+    """A service spec without what docker records by itself: the platforms a registry query found for
+    the image, which a later deploy that does not query drops again (no task is replaced either way)."""
+    spec = json.loads(json.dumps(spec))
+    placement = spec.get('TaskTemplate', {}).get('Placement')
+    if isinstance(placement, dict):
+        placement.pop('Platforms', None)
+        if not placement:
+            spec['TaskTemplate'].pop('Placement')
+    return spec
 
 
 def diff_paths(before, after, prefix=''):
@@ -250,7 +249,7 @@ class StackDeployer(object):
         if not ids:
             return {}
         _rc, out, _err = self.run(['service', 'inspect'] + ids)
-        return dict((service['Spec']['Name'], service['Spec']) for service in json.loads(out))
+        return dict((service['Spec']['Name'], comparable(service['Spec'])) for service in json.loads(out))
 
     def networks(self):
         _rc, out, _err = self.run(['network', 'ls', '--quiet', '--filter', 'label=%s=%s' % (NAMESPACE, self.name),
@@ -266,8 +265,6 @@ class StackDeployer(object):
         except InterpolationError as error:
             self.module.fail_json(msg='Stack %s: %s' % (self.name, error.msg))
         before = self.service_specs()
-        if params['resolve_image'] != 'always':
-            keep_resolved_images(document, self.name, before)
         wanted = ['%s_%s' % (self.name, service) for service in (document.get('services') or {})]
         if self.module.check_mode:
             services = dict((name, 'created') for name in wanted if name not in before)

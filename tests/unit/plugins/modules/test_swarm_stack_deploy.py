@@ -228,15 +228,16 @@ def test_task_lines_show_the_last_error_of_a_slot_restarting_between_two_crashes
     ]
 
 
-def test_an_unchanged_image_keeps_the_digest_the_swarm_resolved():
-    resolved = spec('app_web', image='reg/app:1@sha256:' + 'a' * 64)
-    resolved['Labels'] = {'com.docker.stack.image': 'reg/app:1'}
+def test_platforms_docker_records_from_a_registry_query_are_not_a_change():
+    queried = spec('app_web', image='reg/app:1@sha256:' + 'a' * 64)
+    queried['TaskTemplate']['Placement'] = {'Platforms': [{'Architecture': 'amd64', 'OS': 'linux'}]}
+    dropped = spec('app_web', image='reg/app:1@sha256:' + 'a' * 64)
     kind, result, calls, _left = run(
         {'name': 'app', 'definition': {'services': {'web': {'image': 'reg/app:1'}}}, 'resolve_image': 'changed',
          'wait': False},
-        [QUIET, inspect(resolved), EMPTY, QUIET, inspect(resolved), EMPTY])
-    assert kind == 'exit' and result['changed'] is False
-    assert json.loads(calls[2][1]['data'])['services']['web']['image'] == 'reg/app:1@sha256:' + 'a' * 64
+        [QUIET, inspect(queried), EMPTY, QUIET, inspect(dropped), EMPTY])
+    assert kind == 'exit' and result['changed'] is False and result['services'] == {'app_web': 'unchanged'}
+    assert json.loads(calls[2][1]['data'])['services']['web']['image'] == 'reg/app:1'
 
 
 def test_a_new_tag_is_sent_as_named_and_the_change_is_reported_by_path():
@@ -249,3 +250,4 @@ def test_a_new_tag_is_sent_as_named_and_the_change_is_reported_by_path():
         [QUIET, inspect(resolved), EMPTY, QUIET, inspect(after), EMPTY])
     assert json.loads(calls[2][1]['data'])['services']['web']['image'] == 'reg/app:2'
     assert result['changes'] == {'app_web': ['Labels', 'TaskTemplate.ContainerSpec.Image']}
+    assert result['changed'] is True
