@@ -193,3 +193,13 @@ def test_deploy_checks_the_stacks_before_anything(tmp_path):
     assert rc != 0
     assert "service web: unknown key 'replica'" in " ".join(out.split()), out[-3000:]
     assert "Read the manager's swarm state" not in out
+
+
+def test_deploy_checks_the_networks_before_anything(tmp_path):
+    stack = tmp_path / "stack.json"
+    stack.write_text(json.dumps({"swarm_networks_overlays": [{"name": "backend", "subnet": "10.0.2.0/33"}],
+                                 "swarm_stacks": [{"name": "app", "services": {"web": {"image": "hsw-busybox:1"}}}]}))
+    rc, out = run_deploy(tmp_path, "swarm_managers:\n  hosts:\n" + local_hosts("m1"), "-e", "@%s" % stack)
+    assert rc != 0
+    assert "network backend: subnet '10.0.2.0/33' is not a network address" in " ".join(out.split()), out[-3000:]
+    assert "Read the manager's swarm state" not in out
