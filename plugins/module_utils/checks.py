@@ -222,23 +222,28 @@ def service_problems(name, service):
     return found
 
 
-def stack_problems(document):
-    """Services against each other in one stack document."""
-    found = []
-    published = {}
+def ingress_ports(document):
+    """(service, port, protocol) for each port a stack document publishes through the ingress mesh."""
     for name, service in (document.get('services') or {}).items():
         for port in service.get('ports') or []:
             try:
                 _target, number, protocol, mode = parse_port(port)
             except (ValueError, KeyError, TypeError):
                 continue
-            if number is None or mode != 'ingress':
-                continue
-            key = (number, protocol)
-            if key in published and published[key] != name:
-                found.append('services %s and %s both publish port %s/%s through the ingress mesh'
-                             % (published[key], name, number, protocol))
-            published.setdefault(key, name)
+            if number is not None and mode == 'ingress':
+                yield name, number, protocol
+
+
+def stack_problems(document):
+    """Services against each other in one stack document."""
+    found = []
+    published = {}
+    for name, number, protocol in ingress_ports(document):
+        key = (number, protocol)
+        if key in published and published[key] != name:
+            found.append('services %s and %s both publish port %s/%s through the ingress mesh'
+                         % (published[key], name, number, protocol))
+        published.setdefault(key, name)
     for name, network in (document.get('networks') or {}).items():
         network = network or {}
         if network.get('external'):
@@ -258,16 +263,7 @@ def stack_problems(document):
 
 def published_ports(document, stack):
     """(port, protocol) -> stack_service for the ingress ports of a stack document."""
-    result = {}
-    for name, service in (document.get('services') or {}).items():
-        for port in service.get('ports') or []:
-            try:
-                _target, number, protocol, mode = parse_port(port)
-            except (ValueError, KeyError, TypeError):
-                continue
-            if number is not None and mode == 'ingress':
-                result[(number, protocol)] = '%s_%s' % (stack, name)
-    return result
+    return dict(((number, protocol), '%s_%s' % (stack, name)) for name, number, protocol in ingress_ports(document))
 
 
 def _constraint_matches(constraint, node):
