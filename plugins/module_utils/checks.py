@@ -106,8 +106,7 @@ def service_problems(name, service):
     image = service.get('image')
     if isinstance(image, str) and '${' not in image and '{{' not in image and not IMAGE.match(image):
         found.append('%s: image %r is not a valid image reference (name[:tag][@digest], lower case)' % (where, image))
-    for key in ('stop_grace_period',):
-        _duration(where, key, service.get(key), found)
+    _duration(where, 'stop_grace_period', service.get('stop_grace_period'), found)
     healthcheck = service.get('healthcheck') or {}
     if isinstance(healthcheck, dict):
         for key in ('interval', 'timeout', 'start_period', 'start_interval'):

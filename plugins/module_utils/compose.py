@@ -335,14 +335,14 @@ def _merge_keyed(base, override, key, sort):
 _REPLACED_LISTS = ('command', 'entrypoint', 'test')
 
 
-def _deep_merge(base, override, path=()):
+def _deep_merge(base, override):
     """mergo's WithOverride and WithAppendSlice on plain data: mappings merged, lists appended."""
     if not isinstance(base, dict) or not isinstance(override, dict):
         return copy.deepcopy(override)
     result = dict(base)
     for key, value in override.items():
         if key in result and isinstance(result[key], dict) and isinstance(value, dict):
-            result[key] = _deep_merge(result[key], value, path + (key,))
+            result[key] = _deep_merge(result[key], value)
         elif key in result and isinstance(result[key], list) and isinstance(value, list) and key not in _REPLACED_LISTS:
             result[key] = result[key] + list(value)
         else:
@@ -400,7 +400,7 @@ def merge_services(base, override):
         elif isinstance(result[key], list) and isinstance(value, list) and key not in _REPLACED_LISTS:
             result[key] = result[key] + copy.deepcopy(value)
         else:
-            result[key] = _deep_merge(result[key], value, (key,))
+            result[key] = _deep_merge(result[key], value)
     return result
 
 

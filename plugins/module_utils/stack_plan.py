@@ -526,9 +526,6 @@ class StackPlanner(object):
                 if value in text:
                     self.problem(here, 'holds the value of secret %s: list the secret under the secrets of the service '
                                        'and read it from /run/secrets/%s' % (secret.get('name'), secret.get('name')))
-        for key, config in (document.get('configs') or {}).items():
-            if isinstance(config, dict) and config.get('file') is not None:
-                pass  # made into versioned configs in normalize_file
 
     def check_volume(self, where, volume, declared, service):
         if isinstance(volume, dict):

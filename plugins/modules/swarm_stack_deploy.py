@@ -252,7 +252,7 @@ class StackDeployer(object):
         return dict((service['Spec']['Name'], comparable(service['Spec'])) for service in json.loads(out))
 
     def networks(self):
-        _rc, out, _err = self.run(['network', 'ls', '--quiet', '--filter', 'label=%s=%s' % (NAMESPACE, self.name),
+        _rc, out, _err = self.run(['network', 'ls', '--filter', 'label=%s=%s' % (NAMESPACE, self.name),
                                    '--format', '{{.Name}}'])
         return out.split()
 
