@@ -18,7 +18,7 @@ export PATH="$repo/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$repo/.cache/collections"
 installed="$repo/.cache/installed"
 
-log() { printf '\n==> %s\n' "$*" >&2; }
+log() { printf '\n==> %s %s\n' "$(date +%T)" "$*" >&2; }
 
 lint() {
   log "yamllint"
