@@ -6,6 +6,7 @@ following plays would still change nothing here.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -203,3 +204,86 @@ def test_deploy_checks_the_networks_before_anything(tmp_path):
     assert rc != 0
     assert "network backend: subnet '10.0.2.0/33' is not a network address" in " ".join(out.split()), out[-3000:]
     assert "Read the manager's swarm state" not in out
+
+
+def copy_production(tmp_path):
+    """inventories/production copied as a newcomer would (to inventories/home, with stacks/ beside)."""
+    home = tmp_path / "inventories" / "home"
+    shutil.copytree(os.path.join(REPO, "inventories", "production"), str(home))
+    shutil.copytree(os.path.join(REPO, "stacks", "production"), str(tmp_path / "stacks" / "production"))
+    (home / "hosts.yml").write_text("swarm_managers:\n  hosts:\n" + local_hosts("pve"))
+    return home
+
+
+def run_inventory(inventory, *extra, **env):
+    env = dict({key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_VAULT")},
+               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+         os.path.join(REPO, "site.yml"), "--check", *extra],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    return proc.returncode, proc.stdout
+
+
+PROBE = "Preflight | Check that the unlock key file can be read and written with the vault password"
+
+
+@pytest.mark.parametrize("how", ["--vault-password-file", "ANSIBLE_VAULT_PASSWORD_FILE"])
+def test_the_production_sample_with_autolock_gets_past_the_vault_check(tmp_path, how):
+    # The README's command, however the vault password is given: autolock finds it to write the key.
+    home = copy_production(tmp_path)
+    password = str(home / ".vault-password.sample")
+    if how == "--vault-password-file":
+        rc, out = run_inventory(home, "--vault-password-file", password)
+    else:
+        rc, out = run_inventory(home, ANSIBLE_VAULT_PASSWORD_FILE=password)
+    assert "TASK [homelab.swarm.swarm_preflight : %s]" % PROBE in out, out[-3000:]
+    assert "needs a vault password" not in out and "swarm_manager_autolock is on" not in out, out[-3000:]
+    # Past every inventory check: the hosts are read.
+    assert "Preflight | Read the facts, kernel modules, firewalls" in out, out[-3000:]
+
+
+def test_autolock_without_any_vault_password_names_the_ways_to_give_one(tmp_path):
+    key_file = tmp_path / "unlock_key.vault.yml"
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts(
+        "m1", swarm_manager_autolock="true", swarm_manager_unlock_key_file=str(key_file))
+    path = tmp_path / "hosts.yml"
+    path.write_text(inventory)
+    rc, out = run_inventory(path)
+    assert_stopped_in_preflight(rc, out)
+    flat = " ".join(out.split())
+    assert "The Ansible Vault file %s needs a vault password, and this run was given none" % key_file in flat, out[-3000:]
+    for way in ("--vault-password-file FILE", "--ask-vault-password", "ANSIBLE_VAULT_PASSWORD_FILE"):
+        assert way in flat
+    assert not key_file.exists()
+
+
+def test_an_unlock_key_file_of_another_password_is_refused_before_anything_changes(tmp_path):
+    key_file = tmp_path / "unlock_key.vault.yml"
+    other = tmp_path / "other-password"
+    other.write_text("not-the-run-password\n")
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt", "--vault-password-file",
+                    str(other), "--output", str(key_file), "-"], input="swarm_manager_unlock_key: SWMKEY-x\n",
+                   text=True, check=True, capture_output=True)
+    run_password = tmp_path / "run-password"
+    run_password.write_text("the-run-password\n")
+    inventory = "swarm_managers:\n  hosts:\n" + local_hosts(
+        "m1", swarm_manager_autolock="true", swarm_manager_unlock_key_file=str(key_file))
+    path = tmp_path / "hosts.yml"
+    path.write_text(inventory)
+    rc, out = run_inventory(path, "--vault-password-file", str(run_password))
+    assert_stopped_in_preflight(rc, out)
+    assert "does not decrypt with the vault password this run was given" in " ".join(out.split()), out[-3000:]
+    assert "SWMKEY-x" not in out
+
+
+def test_a_host_without_python_is_told_how_to_install_it(tmp_path):
+    inventory = ("swarm_managers:\n  hosts:\n    m1:\n      ansible_connection: local\n"
+                 "      ansible_python_interpreter: /nonexistent/python3\n")
+    rc, out = run_site(tmp_path, inventory)
+    assert_stopped_in_preflight(rc, out)
+    flat = " ".join(out.split())
+    assert "m1: no Python at /nonexistent/python3, and the modules need python3 on every host" in flat, out[-3000:]
+    assert "-m ansible.builtin.raw -a 'apt-get update && apt-get install -y python3'" in flat

@@ -8,7 +8,8 @@ import yaml
 
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
 KEY_FILE = os.path.join(EPHEMERAL, "hsw-unlock-key.yml")
-PASSWORD_FILE = os.path.join(EPHEMERAL, "hsw-vault-pass")
+# The run's own vault password (molecule.yml), as a newcomer's --vault-password-file would be.
+PASSWORD_FILE = os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]
 
 
 def test_swarm_is_autolocked(manager):
