@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the images the local lab needs, offline from any container registry:
-#   hsw-node:bookworm   a bare Debian bookworm host (Python, no Docker: the docker role installs it)
+#   hsw-node:bookworm   a bare Debian host (Python, no Docker: the docker role installs it); with
+#                       HSW_DEBIAN_RELEASE=trixie or forky, hsw-node:trixie or hsw-node:forky, whose
+#                       docker.io is 26.1 or 28.5 (bookworm's is 20.10)
 #   hsw-busybox:1       a tiny image for test stacks, from Debian's busybox-static
 #   hsw-registry:2      a container registry with htpasswd logins, from Debian's docker-registry
 # Each image carries the hash of this file as a label and is rebuilt only when the recipe changes.
@@ -12,7 +14,12 @@ cache="$repo/.cache/lab"
 recipe=$(sha256sum "$0" | cut -c1-16)
 label=io.homelab.swarm.recipe
 mirror=${HSW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-node_image=${HSW_NODE_IMAGE:-hsw-node:bookworm}
+release=${HSW_DEBIAN_RELEASE:-bookworm}
+case "$release" in
+  bookworm | trixie | forky) ;;
+  *) echo "lab-image.sh: HSW_DEBIAN_RELEASE must be bookworm, trixie or forky, not $release" >&2; exit 2 ;;
+esac
+node_image=${HSW_NODE_IMAGE:-hsw-node:$release}
 busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
 registry_image=${HSW_REGISTRY_IMAGE:-hsw-registry:2}
 
@@ -49,27 +56,41 @@ build_node() {
   need_root_tool debootstrap debootstrap
   local rootfs="$cache/rootfs" previous
   rm -rf "$rootfs" && mkdir -p "$rootfs"
-  log "debootstrap bookworm into $rootfs (about a minute)"
-  debootstrap --variant=minbase --include="$node_packages" bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+  log "debootstrap $release into $rootfs (about a minute)"
+  # trixie and later: debootstrap of an older host may not know the release's script name.
+  debootstrap --variant=minbase --include="$node_packages" "$release" "$rootfs" "$mirror" \
+    /usr/share/debootstrap/scripts/sid >"$cache/debootstrap.log" 2>&1 \
     || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-  cat >"$rootfs/etc/apt/sources.list" <<SOURCES
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb ${mirror%/debian}/debian-security bookworm-security main
+  if [ "$release" = forky ]; then
+    # testing: no point release updates
+    printf 'deb %s %s main\n' "$mirror" "$release" >"$rootfs/etc/apt/sources.list"
+  else
+    cat >"$rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror $release main
+deb $mirror $release-updates main
+deb ${mirror%/debian}/debian-security $release-security main
 SOURCES
+  fi
   # Lab-only: the node has no systemd, so docker.io runs from its sysvinit script, which sets
   # ulimit -n 1048576 and ulimit -p unlimited. This engine caps the containers' hard limits and
   # withholds CAP_SYS_RESOURCE, so the script would stop there; /etc/default/docker, which it
   # sources first (and which dpkg keeps as a conffile), makes those two calls best effort.
   mkdir -p "$rootfs/etc/default"
+  # Also lab-only: /proc/sys is read-only in the node container, so Docker 26 and later cannot turn
+  # IPv6 off on an overlay network's bridge and refuse the task unless told to go on (Docker's own
+  # switch for this case; on a real host the write succeeds).
   cat >"$rootfs/etc/default/docker" <<'DEFAULT'
 # homelab.swarm lab node: raise limits only as far as the container engine allows.
 ulimit() { command ulimit "$@" 2>/dev/null || true; }
+export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
 DEFAULT
   # Lab-only: PID 1 is a shell, not an init system. Keep systemd-sysv (pulled in by docker.io's
   # recommends, when docker_install_recommends is on) from taking /sbin/init, or Ansible would take the node for a systemd host.
   mkdir -p "$rootfs/etc/apt/preferences.d"
   printf 'Package: systemd-sysv\nPin: release *\nPin-Priority: -1\n' >"$rootfs/etc/apt/preferences.d/hsw-lab-no-systemd-init"
+  # Lab-only: the mirror may serve a release whose Release file has expired (testing, as forky is,
+  # when the mirror is a snapshot); apt would refuse its index, on the node as here.
+  printf 'Acquire::Check-Valid-Until "false";\n' >"$rootfs/etc/apt/apt.conf.d/99hsw-lab-snapshot"
   # Lab-only speed-up, not an install: apt's download cache is filled with what the docker role
   # will install, so that each fresh node does not fetch the same packages again. Docker is not
   # installed, and the package index is dated in the past so the role still runs apt-get update

@@ -12,7 +12,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 inventory=${HSW_LAB_INVENTORY:-inventories/lab}
 network=${HSW_LAB_NETWORK:-hsw-lab}
-image=${HSW_NODE_IMAGE:-hsw-node:bookworm}
+image=${HSW_NODE_IMAGE:-hsw-node:${HSW_DEBIAN_RELEASE:-bookworm}}
 label=io.homelab.swarm.lab
 
 # Every capability but SYS_RESOURCE: --privileged and --cap-add ALL fail on this kind of engine.

@@ -61,6 +61,8 @@ package() {
 
 molecule_all() {
   [ -d "$installed/ansible_collections/homelab/swarm" ] || package
+  # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10.
+  export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:${HSW_DEBIAN_RELEASE:-bookworm}}
   scripts/lab-image.sh all
   local scenario
   for scenario in ${HSW_MOLECULE_SCENARIOS:-$(ls extensions/molecule)}; do
