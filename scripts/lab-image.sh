@@ -48,6 +48,11 @@ need_root_tool() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 
+# PID 1 of a node container. /proc/sys is read-only in a container; Docker 26 and later write
+# /proc/sys/net (IPv6 off on an overlay network's bridge) and refuse the task when they cannot, so the
+# network part, which is the node's own network namespace, is made writable as on a real host.
+node_boot='mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; trap exit TERM; while :; do sleep 3600 & wait; done'
+
 build_node() {
   if [ "$(current "$node_image")" = "$recipe" ]; then
     log "$node_image is up to date"
@@ -76,13 +81,9 @@ SOURCES
   # withholds CAP_SYS_RESOURCE, so the script would stop there; /etc/default/docker, which it
   # sources first (and which dpkg keeps as a conffile), makes those two calls best effort.
   mkdir -p "$rootfs/etc/default"
-  # Also lab-only: /proc/sys is read-only in the node container, so Docker 26 and later cannot turn
-  # IPv6 off on an overlay network's bridge and refuse the task unless told to go on (Docker's own
-  # switch for this case; on a real host the write succeeds).
   cat >"$rootfs/etc/default/docker" <<'DEFAULT'
 # homelab.swarm lab node: raise limits only as far as the container engine allows.
 ulimit() { command ulimit "$@" 2>/dev/null || true; }
-export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
 DEFAULT
   # Lab-only: PID 1 is a shell, not an init system. Keep systemd-sysv (pulled in by docker.io's
   # recommends, when docker_install_recommends is on) from taking /sbin/init, or Ansible would take the node for a systemd host.
@@ -106,7 +107,7 @@ DEFAULT
   tar -C "$rootfs" -c . | docker import \
     --change "LABEL $label=$recipe" \
     --change 'ENV container=docker' \
-    --change 'CMD ["/bin/sh", "-c", "trap exit TERM; while :; do sleep 3600 & wait; done"]' \
+    --change "CMD [\"/bin/sh\", \"-c\", \"$node_boot\"]" \
     - "$node_image" >/dev/null
   drop_previous "$previous"
   rm -rf "$rootfs"

@@ -59,17 +59,68 @@ package() {
   ANSIBLE_COLLECTIONS_PATH="$installed" ansible-playbook --syntax-check -i inventories/lab homelab.swarm.site
 }
 
+# Minutes each scenario takes here alone, to share them between parallel lanes evenly.
+declare -A scenario_minutes=([default]=15 [deploy]=14 [lifecycle]=10 [adopt]=3)
+
+run_scenario() {
+  local scenario=$1 started=$SECONDS rc=0
+  log "molecule test -s $scenario (collection from the built tarball)"
+  ANSIBLE_COLLECTIONS_PATH="$installed" molecule test -s "$scenario" || rc=$?
+  log "molecule test -s $scenario: $([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)") in $((SECONDS - started))s"
+  return "$rc"
+}
+
+# The scenarios mostly wait for swarms to converge, so HSW_MOLECULE_JOBS lanes (2 by default) run
+# them side by side, each lane one scenario after another, each line prefixed with its scenario.
+# Every scenario has its own node containers and network (hsw-mol*), so they do not meet.
 molecule_all() {
   [ -d "$installed/ansible_collections/homelab/swarm" ] || package
-  # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10.
+  # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10
+  # (lifecycle always runs a cluster of the three).
   export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:${HSW_DEBIAN_RELEASE:-bookworm}}
   scripts/lab-image.sh all
-  local scenario
-  for scenario in ${HSW_MOLECULE_SCENARIOS:-$(ls extensions/molecule)}; do
-    [ -f "extensions/molecule/$scenario/molecule.yml" ] || continue
-    log "molecule test -s $scenario (collection from the built tarball)"
-    ANSIBLE_COLLECTIONS_PATH="$installed" molecule test -s "$scenario"
+  local release
+  for release in trixie forky; do
+    case " ${HSW_MOLECULE_SCENARIOS:-lifecycle} " in
+      *" lifecycle "*) HSW_DEBIAN_RELEASE=$release HSW_NODE_IMAGE=hsw-node:$release scripts/lab-image.sh node ;;
+    esac
   done
+  local scenario jobs=${HSW_MOLECULE_JOBS:-2} lane least i failed
+  local -a scenarios=() lanes=() load=()
+  for scenario in ${HSW_MOLECULE_SCENARIOS:-$(ls extensions/molecule)}; do
+    [ -f "extensions/molecule/$scenario/molecule.yml" ] && scenarios+=("$scenario")
+  done
+  if [ "$jobs" -le 1 ] || [ "${#scenarios[@]}" -le 1 ]; then
+    for scenario in "${scenarios[@]}"; do run_scenario "$scenario"; done
+    return
+  fi
+  # Longest first, each to the lane with the fewest minutes so far.
+  for ((i = 0; i < jobs; i++)); do lanes[i]=""; load[i]=0; done
+  local -a longest_first
+  mapfile -t longest_first < <(for name in "${scenarios[@]}"; do echo "${scenario_minutes[$name]:-10} $name"; done \
+                                | sort -rn | cut -d' ' -f2)
+  for scenario in "${longest_first[@]}"; do
+    least=0
+    for ((i = 1; i < jobs; i++)); do [ "${load[i]}" -lt "${load[least]}" ] && least=$i; done
+    lanes[least]+=" $scenario"; load[least]=$((load[least] + ${scenario_minutes[$scenario]:-10}))
+  done
+  failed=$(mktemp)
+  for lane in "${lanes[@]}"; do
+    [ -n "$lane" ] || continue
+    log "lane:$lane"
+    (
+      for scenario in $lane; do
+        run_scenario "$scenario" > >(sed -u "s/^/[$scenario] /") 2>&1 || echo "$scenario" >>"$failed"
+      done
+    ) &
+  done
+  wait
+  if [ -s "$failed" ]; then
+    log "molecule scenarios that failed: $(tr '\n' ' ' <"$failed")"
+    rm -f "$failed"
+    return 1
+  fi
+  rm -f "$failed"
 }
 
 case "${1:-all}" in
