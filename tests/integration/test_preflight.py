@@ -287,3 +287,29 @@ def test_a_host_without_python_is_told_how_to_install_it(tmp_path):
     flat = " ".join(out.split())
     assert "m1: no Python at /nonexistent/python3, and the modules need python3 on every host" in flat, out[-3000:]
     assert "-m ansible.builtin.raw -a 'apt-get update && apt-get install -y python3'" in flat
+
+
+def test_the_starter_inventory_needs_only_its_addresses_and_user(tmp_path):
+    # inventories/example copied, its two addresses and its user edited (here: this machine, twice).
+    mine = tmp_path / "inventories" / "mine"
+    shutil.copytree(os.path.join(REPO, "inventories", "example"), str(mine))
+    shutil.copytree(os.path.join(REPO, "stacks", "example"), str(tmp_path / "stacks" / "example"))
+    hosts = (mine / "hosts.yml").read_text()
+    assert hosts.count("# edit:") == 2
+    hosts = hosts.replace("ansible_host: 192.0.2.10 # edit: the manager's address", "ansible_connection: local")
+    hosts = hosts.replace("ansible_host: 192.0.2.11 # edit: the worker's address", "ansible_connection: local")
+    (mine / "hosts.yml").write_text(hosts)
+    group_vars = (mine / "group_vars" / "all.yml").read_text()
+    (mine / "group_vars" / "all.yml").write_text(
+        group_vars.replace("ansible_user: admin", "ansible_user: %s\nansible_python_interpreter: %s" % (
+            os.environ.get("USER", "root"), sys.executable)))
+    rc, out = run_inventory(mine)
+    # Every inventory check passes; the hosts are read, and only then does this machine, standing in
+    # for both hosts, fail the unique hostname check.
+    assert "Preflight | Read the facts, kernel modules, firewalls" in out, out[-3000:]
+    assert_stopped_in_preflight(rc, out)
+    assert "Duplicate hostnames: " in out and "manager1 and worker1" in out, out[-3000:]
+    # The manager alone, preflight alone: the stack's compose file is rendered and checked.
+    rc, out = run_inventory(mine, "--limit", "manager1", "--tags", "preflight")
+    assert rc == 0, out[-3000:]
+    assert "TASK [homelab.swarm.swarm_stack : Stack | Plan the stacks]" in out, out[-3000:]
