@@ -76,13 +76,13 @@ run_scenario() {
 molecule_all() {
   [ -d "$installed/ansible_collections/homelab/swarm" ] || package
   # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10
-  # (lifecycle always runs a cluster of the three).
+  # (deploy always runs a 28.5 manager and a 26.1 worker).
   export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:${HSW_DEBIAN_RELEASE:-bookworm}}
   scripts/lab-image.sh all
   local release
   for release in trixie forky; do
-    case " ${HSW_MOLECULE_SCENARIOS:-lifecycle} " in
-      *" lifecycle "*) HSW_DEBIAN_RELEASE=$release HSW_NODE_IMAGE=hsw-node:$release scripts/lab-image.sh node ;;
+    case " ${HSW_MOLECULE_SCENARIOS:-deploy} " in
+      *" deploy "*) HSW_DEBIAN_RELEASE=$release HSW_NODE_IMAGE=hsw-node:$release scripts/lab-image.sh node ;;
     esac
   done
   local scenario jobs=${HSW_MOLECULE_JOBS:-2} lane least i failed

@@ -47,6 +47,21 @@ def test_the_worker_pulled_its_image_from_the_registry(manager, worker):
     assert served(worker) == "v1" and served(manager) == "v1"
 
 
+def test_a_newer_manager_than_worker_and_the_health_module_names_the_skew(manager):
+    """molecule.yml: the manager runs Docker 28.5 (Debian forky), the worker 26.1 (trixie)."""
+    versions = {node["Hostname"]: node["EngineVersion"] for node in (
+        json.loads(line) for line in manager.check_output("docker node ls --format '{{json .}}'").splitlines())}
+    assert versions["manager1"].startswith("28.5.") and versions["worker1"].startswith("26.1."), versions
+    health = manager.ansible("homelab.swarm.swarm_health", "expected_nodes=manager1,worker1 fail_on_unhealthy=false",
+                             check=False)
+    assert health["healthy"], health.get("problems")
+    assert health["summary"]["version_skew"] is True
+    assert health["summary"]["engine_versions"] == [versions["worker1"], versions["manager1"]]
+    strict = manager.ansible("homelab.swarm.swarm_health",
+                             "expected_nodes=manager1,worker1 fail_on_unhealthy=false fail_on_version_skew=true", check=False)
+    assert not strict["healthy"] and any("engine version skew" in problem for problem in strict["problems"]), strict
+
+
 def test_a_new_tag_rolls_through_the_manager_alone(play, manager, worker, registry_password):
     run = play("deploy", "--limit", "hsw-mol6-manager1", "-e", "hsw_web_tag=2", "-vvv", broken_worker=True)
     assert run.rc == 0, run.output[-4000:]

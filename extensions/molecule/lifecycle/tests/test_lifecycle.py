@@ -46,23 +46,6 @@ def test_add_a_worker_with_limit_alone(lab):
     assert replicas["lab_agent"] == "3/3", replicas  # the global service reached the new node
 
 
-def test_three_engine_versions_in_one_swarm_and_the_health_module_names_them(lab):
-    """molecule.yml gives each node another Debian release: the manager Docker 28.5, worker1 26.1 and
-    worker2, which joined in the step before, 20.10. Every step after this one runs on that cluster."""
-    versions = {node["Hostname"]: node["EngineVersion"] for node in lab.node_ls()}
-    assert versions["manager1"].startswith("28.5."), versions
-    assert versions["worker1"].startswith("26.1."), versions
-    assert versions["worker2"].startswith("20.10."), versions
-    result = lab.health(MANAGER1, ALL3)
-    assert result["healthy"], result.get("problems")
-    assert result["summary"]["version_skew"] is True, result["summary"]
-    assert result["summary"]["engine_versions"] == sorted(
-        versions.values(), key=lambda v: [int(p) for p in v.split("+")[0].split(".")])
-    assert {n["hostname"]: n["engine_version"] for n in result["nodes"]} == versions
-    strict = lab.health(MANAGER1, ALL3, fail_on_version_skew="true")
-    assert not strict["healthy"] and any("engine version skew" in p for p in strict["problems"]), strict
-
-
 def test_an_even_number_of_managers_is_refused_before_anything_changes(lab):
     lab.write_inventory([MANAGER1, WORKER1], [WORKER2],
                         hostvars={WORKER2: {"swarm_node_labels": {"zone": "c", "tier": "web"}}})

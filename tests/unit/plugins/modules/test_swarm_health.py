@@ -286,6 +286,26 @@ def test_version_skew_as_a_problem():
     assert problems == ['engine version skew: my 27.2.1, pve 27.5.1']
 
 
+def test_docker_285_output_parses_as_2010_does():
+    # Recorded on Debian forky's docker.io 28.5.2 (molecule default on forky).
+    nodes = nodes_of('node_ls_285_healthy.jsonl')
+    assert [(n['hostname'], n['engine_version'], n['manager_status'], n['self'], n['status'], n['availability'])
+            for n in nodes] == [('manager1', '28.5.2+dfsg4', 'Leader', True, 'Ready', 'Active'),
+                                ('worker1', '28.5.2+dfsg4', '', False, 'Ready', 'Active')]
+    summary, problems = swarm_health.evaluate(nodes, expected_nodes=['manager1', 'worker1'])
+    assert problems == [] and summary['version_skew'] is False
+
+
+def test_version_skew_of_a_recorded_three_version_cluster():
+    # Recorded on molecule lifecycle: a 28.5 manager, workers on 26.1 (trixie) and 20.10 (bookworm).
+    summary, problems = evaluate('node_ls_285_mixed_healthy.jsonl', expected_nodes=['manager1', 'worker1', 'worker2'])
+    assert problems == []
+    assert summary['engine_versions'] == ['20.10.24+dfsg1', '26.1.5+dfsg1', '28.5.2+dfsg4']
+    assert summary['version_skew'] is True and summary['leader'] == 'manager1'
+    summary, problems = evaluate('node_ls_285_mixed_healthy.jsonl', fail_on_version_skew=True)
+    assert problems == ['engine version skew: manager1 28.5.2+dfsg4, worker1 26.1.5+dfsg1, worker2 20.10.24+dfsg1']
+
+
 def test_engine_versions_sort_numerically():
     nodes = nodes_of('node_ls_27x_derived_healthy.jsonl')
     for node, version in zip(nodes, ['27.10.0', '27.9.1', '27.9.1', '20.10.24+dfsg1', '']):
