@@ -98,6 +98,8 @@ options:
     description:
       - With O(state=present), wait until every service of the stack runs its desired tasks and no rolling update is
         under way, then fail when a service is short of tasks or its update was paused or rolled back.
+      - The same tasks must keep running for 5 seconds, as with C(docker service update --detach=false), so that a
+        crash-looping task seen running between two restarts does not count as converged.
       - The failure names each failing task with its node and error, and the last O(logs_tail) lines of each failing
         service's logs.
     type: bool
@@ -198,6 +200,8 @@ UPDATE_FAILED = ('paused', 'rollback_paused', 'rollback_completed')
 # Swarm clears a service's update status when its task spec changes and sets it again once the
 # rollout starts; a service still without one this long after the deploy has nothing to roll out.
 ROLLOUT_GRACE = 10
+# Seconds the same tasks must keep running before a stack counts as converged.
+STABLE_SECONDS = 5
 # Marks the configs this module created, so that it only ever removes its own.
 OWNER = 'io.homelab.swarm.stack'
 
@@ -340,21 +344,54 @@ class StackDeployer(object):
                 waiting.append(name)
         return sorted(waiting)
 
+    def running_tasks(self, services):
+        """service -> the IDs of its tasks that run now."""
+        if not services:
+            return {}
+        _rc, out, _err = self.run(['service', 'ps', '--filter', 'desired-state=running',
+                                   '--format', '{{.ID}} {{.Name}} {{.CurrentState}}'] + sorted(services), check=False)
+        tasks = dict((name, set()) for name in services)
+        for line in out.splitlines():
+            fields = line.split(None, 2)
+            if len(fields) == 3 and fields[2].startswith('Running'):
+                service = fields[1].lstrip('\\_ ').rsplit('.', 1)[0]
+                if service in tasks:
+                    tasks[service].add(fields[0])
+        return tasks
+
     def wait(self, rolled):
+        """Until every service runs its desired tasks, and the same tasks for STABLE_SECONDS (as the docker
+        CLI's own wait does): a crash-looping task is Running for a moment between two restarts."""
         params = self.module.params
         start = time.time()
         deadline = start + params['wait_timeout']
         first = None
+        held, held_since, restarting = None, None, []
         while True:
             states = self.service_states()
             waiting = self.waiting_for(states, rolled, time.time() - start >= ROLLOUT_GRACE)
             if first is None:
                 first = waiting
-            if not waiting or time.time() >= deadline:
+            if waiting:
+                held, restarting = None, []
+            elif any(state['update'] in UPDATE_FAILED for state in states.values()):
+                break
+            else:
+                tasks = self.running_tasks(states)
+                if held is None:
+                    held, held_since, restarting = tasks, time.time(), []
+                else:
+                    restarting = sorted(name for name in tasks if tasks[name] != held.get(name))
+                    if restarting:
+                        held, held_since = tasks, time.time()
+                    elif time.time() - held_since >= STABLE_SECONDS:
+                        break
+            if time.time() >= deadline:
                 break
             time.sleep(max(1, params['poll_interval']))
-        failing = sorted(name for name, state in states.items()
-                         if state['running'] != state['desired'] or state['update'] in UPDATE_FAILED)
+        failing = sorted(set(name for name, state in states.items()
+                             if state['running'] != state['desired'] or state['update'] in UPDATE_FAILED)
+                         | set(restarting))
         waited = dict(seconds=int(round(time.time() - start)), services=first)
         if failing or waiting:
             self.module.fail_json(msg=self.report(states, sorted(set(failing) | set(waiting)), waited['seconds']),
@@ -381,7 +418,9 @@ class StackDeployer(object):
         for slot in order:
             newest = slots[slot][0]
             current = newest.get('CurrentState') or ''
-            if current.startswith('Running') and not newest.get('Error'):
+            # A running task is news only in a slot that crashed before (caught between two restarts).
+            if current.startswith('Running') and not newest.get('Error') and not any(
+                    task.get('Error') for task in slots[slot][1:]):
                 continue
             error = (': ' + newest['Error']) if newest.get('Error') else ''
             lines.append('  %s on %s: %s%s' % (slot, newest.get('Node') or 'no node', current, error))

@@ -39,6 +39,11 @@ def ls(*rows):
                        + '\n' for r in rows), '')
 
 
+def running(task, service='app_web'):
+    """docker service ps --filter desired-state=running: one task of the service, running."""
+    return (0, '%s %s.1 Running 2 seconds ago\n' % (task, service), '')
+
+
 QUIET = (0, 'id-app_web\n', '')
 EMPTY = (0, '', '')
 
@@ -147,11 +152,28 @@ def test_wait_follows_a_rollout_until_it_completes():
          # Right after the deploy the swarm has cleared the update status: the rollout has not started.
          ls(('app_web', '1/1')), inspect(after, update=None),
          ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}),
-         ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}),
+         ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}), running('t2'),
+         # The same task keeps running for STABLE_SECONDS.
+         ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}), running('t2'),
+         ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}), running('t2'),
          EMPTY])  # config ls: no config of the stack to prune
     assert kind == 'exit', result
     assert result['waited']['services'] == ['app_web']
     assert not left
+
+
+def test_a_crash_loop_caught_running_at_each_look_is_not_converged():
+    # 1/1 at every look, but never the same task: it restarts between two looks.
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    for task in ('t1', 't2', 't3', 't4'):
+        outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running(task)]
+    outputs += [(0, '', ''), (0, '', '')]  # service ps and logs of the report
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 8, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail', result
+    assert result['failing'] == ['app_web']
+    assert 'Service app_web: 1/1 tasks running' in result['msg']
 
 
 def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
@@ -225,6 +247,20 @@ def test_task_lines_show_the_last_error_of_a_slot_restarting_between_two_crashes
     assert swarm_stack_deploy.StackDeployer.task_lines(output) == [
         '  app_web.1 on worker1: Ready 1 second ago',
         '    before that: Failed 3 seconds ago: task: non-zero exit (3)',
+    ]
+
+
+def test_task_lines_show_a_slot_caught_running_between_two_crashes():
+    output = '\n'.join(json.dumps(t) for t in [
+        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Running 1 second ago', 'Error': ''},
+        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 2 seconds ago',
+         'Error': 'task: non-zero exit (1)'},
+        {'Name': 'app_web.2', 'Node': 'manager1', 'CurrentState': 'Running 5 minutes ago', 'Error': ''},
+        {'Name': ' \\_ app_web.2', 'Node': 'manager1', 'CurrentState': 'Shutdown 6 minutes ago', 'Error': ''},
+    ])
+    assert swarm_stack_deploy.StackDeployer.task_lines(output) == [
+        '  app_web.1 on worker1: Running 1 second ago',
+        '    before that: Failed 2 seconds ago: task: non-zero exit (1)',
     ]
 
 
