@@ -99,7 +99,8 @@ options:
       - With O(state=present), wait until every service of the stack runs its desired tasks and no rolling update is
         under way, then fail when a service is short of tasks or its update was paused or rolled back.
       - The same tasks must keep running for 5 seconds, as with C(docker service update --detach=false), so that a
-        crash-looping task seen running between two restarts does not count as converged.
+        crash-looping task seen running between two restarts does not count as converged. A stack first seen
+        converged at O(wait_timeout) is looked at once more, 5 seconds later.
       - The failure names each failing task with its node and error, and the last O(logs_tail) lines of each failing
         service's logs.
     type: bool
@@ -387,6 +388,12 @@ class StackDeployer(object):
                     elif time.time() - held_since >= STABLE_SECONDS:
                         break
             if time.time() >= deadline:
+                if held is not None and not restarting and not waiting:
+                    # Converged at the last look only: one more look, STABLE_SECONDS later, confirms it.
+                    time.sleep(STABLE_SECONDS)
+                    states = self.service_states()
+                    tasks = self.running_tasks(states)
+                    restarting = sorted(name for name in tasks if tasks[name] != held.get(name))
                 break
             time.sleep(max(1, params['poll_interval']))
         failing = sorted(set(name for name, state in states.items()

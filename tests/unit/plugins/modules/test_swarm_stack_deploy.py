@@ -176,6 +176,33 @@ def test_a_crash_loop_caught_running_at_each_look_is_not_converged():
     assert 'Service app_web: 1/1 tasks running' in result['msg']
 
 
+def test_a_crash_loop_seen_running_only_at_the_deadline_is_looked_at_again():
+    # 0/1 and 1/1 in turn; at the deadline it is 1/1, and the confirming look finds another task.
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]
+    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t2')]  # the look 5 s later
+    outputs += [(0, '', ''), (0, '', '')]  # service ps and logs of the report
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail', result
+    assert result['failing'] == ['app_web'] and not left
+
+
+def test_a_stack_converged_at_the_deadline_passes_once_confirmed():
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]
+    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]  # the look 5 s later
+    outputs += [EMPTY]  # config ls
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2},
+        outputs)
+    assert kind == 'exit', result
+    assert not left
+
+
 def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
     tasks = '\n'.join(json.dumps(t) for t in [
         {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 1 second ago',
