@@ -360,6 +360,11 @@ class StackDeployer(object):
                     tasks[service].add(fields[0])
         return tasks
 
+    @staticmethod
+    def restarted(tasks, held):
+        """The services whose running tasks are not the ones held before."""
+        return sorted(name for name in tasks if tasks[name] != held.get(name))
+
     def wait(self, rolled):
         """Until every service runs its desired tasks, and the same tasks for STABLE_SECONDS (as the docker
         CLI's own wait does): a crash-looping task is Running for a moment between two restarts."""
@@ -382,7 +387,7 @@ class StackDeployer(object):
                 if held is None:
                     held, held_since, restarting = tasks, time.time(), []
                 else:
-                    restarting = sorted(name for name in tasks if tasks[name] != held.get(name))
+                    restarting = self.restarted(tasks, held)
                     if restarting:
                         held, held_since = tasks, time.time()
                     elif time.time() - held_since >= STABLE_SECONDS:
@@ -393,7 +398,7 @@ class StackDeployer(object):
                     time.sleep(STABLE_SECONDS)
                     states = self.service_states()
                     tasks = self.running_tasks(states)
-                    restarting = sorted(name for name in tasks if tasks[name] != held.get(name))
+                    restarting = self.restarted(tasks, held)
                 break
             time.sleep(max(1, params['poll_interval']))
         failing = sorted(set(name for name, state in states.items()

@@ -16,6 +16,8 @@ import json
 
 from unittest import mock
 
+import pytest
+
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
@@ -37,6 +39,11 @@ def inspect(*services, update=None):
 def ls(*rows):
     return (0, ''.join(json.dumps(dict({'ID': 'id-' + r[0], 'Mode': 'replicated', 'Name': r[0], 'Replicas': r[1]}))
                        + '\n' for r in rows), '')
+
+
+def service_ps(*tasks):
+    """docker service ps --format '{{json .}}': one task per line, newest first in each slot."""
+    return '\n'.join(json.dumps(task) for task in tasks)
 
 
 def running(task, service='app_web'):
@@ -176,40 +183,33 @@ def test_a_crash_loop_caught_running_at_each_look_is_not_converged():
     assert 'Service app_web: 1/1 tasks running' in result['msg']
 
 
-def test_a_crash_loop_seen_running_only_at_the_deadline_is_looked_at_again():
-    # 0/1 and 1/1 in turn; at the deadline it is 1/1, and the confirming look finds another task.
+@pytest.mark.parametrize('confirmed', [False, True])
+def test_a_stack_seen_converged_only_at_the_deadline_is_looked_at_again(confirmed):
+    # 0/1, then 1/1 at the deadline; the look 5 s later finds the same task, or another (a crash loop).
     outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
     outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))]
     outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]
-    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t2')]  # the look 5 s later
-    outputs += [(0, '', ''), (0, '', '')]  # service ps and logs of the report
+    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1' if confirmed else 't2')]
+    # then the config ls, or the report's service ps and logs
+    outputs += [EMPTY] if confirmed else [(0, '', ''), (0, '', '')]
     kind, result, _calls, left = run(
         {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
          'logs_tail': 5}, outputs)
-    assert kind == 'fail', result
-    assert result['failing'] == ['app_web'] and not left
-
-
-def test_a_stack_converged_at_the_deadline_passes_once_confirmed():
-    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
-    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))]
-    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]
-    outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]  # the look 5 s later
-    outputs += [EMPTY]  # config ls
-    kind, result, _calls, left = run(
-        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2},
-        outputs)
-    assert kind == 'exit', result
+    if confirmed:
+        assert kind == 'exit', result
+    else:
+        assert kind == 'fail', result
+        assert result['failing'] == ['app_web']
     assert not left
 
 
 def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
-    tasks = '\n'.join(json.dumps(t) for t in [
+    tasks = service_ps(
         {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 1 second ago',
          'Error': 'task: non-zero exit (1)'},
         {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 9 seconds ago',
          'Error': 'task: non-zero exit (1)'},
-    ])
+    )
     outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
     outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))] * 2
     outputs += [(0, tasks, ''), (0, '', 'boom-4242\nboom-4242\n')]
@@ -264,30 +264,21 @@ def test_absent_of_an_unknown_stack_changes_nothing():
     assert kind == 'exit' and result['changed'] is False
 
 
-def test_task_lines_show_the_last_error_of_a_slot_restarting_between_two_crashes():
-    output = '\n'.join(json.dumps(t) for t in [
-        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Ready 1 second ago', 'Error': ''},
-        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 3 seconds ago',
-         'Error': 'task: non-zero exit (3)'},
-        {'Name': 'app_web.2', 'Node': 'manager1', 'CurrentState': 'Running 5 minutes ago', 'Error': ''},
-    ])
-    assert swarm_stack_deploy.StackDeployer.task_lines(output) == [
-        '  app_web.1 on worker1: Ready 1 second ago',
-        '    before that: Failed 3 seconds ago: task: non-zero exit (3)',
-    ]
-
-
-def test_task_lines_show_a_slot_caught_running_between_two_crashes():
-    output = '\n'.join(json.dumps(t) for t in [
-        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Running 1 second ago', 'Error': ''},
-        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': 'Failed 2 seconds ago',
-         'Error': 'task: non-zero exit (1)'},
+@pytest.mark.parametrize('newest, failed, code', [
+    ('Ready 1 second ago', 'Failed 3 seconds ago', 3),      # restarting between two crashes
+    ('Running 1 second ago', 'Failed 2 seconds ago', 1),    # caught running between two crashes
+])
+def test_task_lines_show_the_last_error_of_a_crashing_slot_and_skip_a_running_one(newest, failed, code):
+    output = service_ps(
+        {'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': newest, 'Error': ''},
+        {'Name': ' \\_ app_web.1', 'Node': 'worker1', 'CurrentState': failed,
+         'Error': 'task: non-zero exit (%d)' % code},
         {'Name': 'app_web.2', 'Node': 'manager1', 'CurrentState': 'Running 5 minutes ago', 'Error': ''},
         {'Name': ' \\_ app_web.2', 'Node': 'manager1', 'CurrentState': 'Shutdown 6 minutes ago', 'Error': ''},
-    ])
+    )
     assert swarm_stack_deploy.StackDeployer.task_lines(output) == [
-        '  app_web.1 on worker1: Running 1 second ago',
-        '    before that: Failed 2 seconds ago: task: non-zero exit (1)',
+        '  app_web.1 on worker1: %s' % newest,
+        '    before that: %s: task: non-zero exit (%d)' % (failed, code),
     ]
 
 
