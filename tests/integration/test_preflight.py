@@ -18,10 +18,18 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def run_site(tmp_path, inventory, *extra):
     path = tmp_path / "hosts.yml"
     path.write_text(inventory)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    return run_inventory(path, *extra)
+
+
+def run_inventory(inventory, *extra, **env):
+    """site.yml --check on an inventory file or directory; no vault password unless env gives one."""
+    env = dict({key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_VAULT")},
+               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
     proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(path), os.path.join(REPO, "site.yml"), "--check", *extra],
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+         os.path.join(REPO, "site.yml"), "--check", *extra],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        stdin=subprocess.DEVNULL,
     )
     return proc.returncode, proc.stdout
 
@@ -213,18 +221,6 @@ def copy_production(tmp_path):
     shutil.copytree(os.path.join(REPO, "stacks", "production"), str(tmp_path / "stacks" / "production"))
     (home / "hosts.yml").write_text("swarm_managers:\n  hosts:\n" + local_hosts("pve"))
     return home
-
-
-def run_inventory(inventory, *extra, **env):
-    env = dict({key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_VAULT")},
-               ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-         os.path.join(REPO, "site.yml"), "--check", *extra],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    return proc.returncode, proc.stdout
 
 
 PROBE = "Preflight | Check that the unlock key file can be read and written with the vault password"
