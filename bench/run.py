@@ -35,6 +35,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.join(REPO, ".venv", "bin")
 NETWORK = "hsw-bench"
+SUBNET = "192.168.219.0/24"
 PREFIX = "hsw-bench-"
 
 
@@ -43,9 +44,15 @@ def sh(args, **kwargs):
 
 
 def lab_env(inventory):
-    return dict(os.environ, HSW_LAB_INVENTORY=inventory, HSW_LAB_NETWORK=NETWORK,
+    return dict(os.environ, HSW_LAB_INVENTORY=inventory, HSW_LAB_NETWORK=NETWORK, HSW_LAB_SUBNET=SUBNET,
                 PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_NOCOLOR="1",
                 ANSIBLE_VAULT_PASSWORD_FILE=os.path.join(REPO, "inventories", "lab", ".vault-password"))
+
+
+def address(host):
+    """The host's address on the bench network: managers at .11 and up, workers at .21 and up."""
+    number = int("".join(c for c in host if c.isdigit()) or 1)
+    return "192.168.219.%d" % ((10 if host.startswith("manager") else 20) + number)
 
 
 def write_inventory(directory, managers, workers, extra_vars=None):
@@ -54,7 +61,7 @@ def write_inventory(directory, managers, workers, extra_vars=None):
     lines = []
     for group, hosts in (("swarm_managers", managers), ("swarm_workers", workers)):
         lines.append("%s:\n  hosts:\n" % group + "".join(
-            "    %s:\n      ansible_host: %s%s\n" % (host, PREFIX, host) for host in hosts) if hosts else "%s: {}\n" % group)
+            "    %s:\n      ansible_host: %s\n" % (host, address(host)) for host in hosts) if hosts else "%s: {}\n" % group)
     with open(os.path.join(directory, "hosts.yml"), "w") as handle:
         handle.write("---\n" + "".join(lines))
     group_vars = os.path.join(directory, "group_vars")

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds the images the local lab needs, offline from any container registry:
-#   hsw-node:bookworm   a bare Debian host (Python, no Docker: the docker role installs it); with
-#                       HSW_DEBIAN_RELEASE=trixie or forky, hsw-node:trixie or hsw-node:forky, whose
-#                       docker.io is 26.1 or 28.5 (bookworm's is 20.10)
+#   hsw-node:bookworm   a bare Debian server: systemd as PID 1, sshd, python3, and a user `deploy`
+#                       with key login and passwordless sudo (no Docker: the docker role installs
+#                       it); with HSW_DEBIAN_RELEASE=trixie or forky, hsw-node:trixie or
+#                       hsw-node:forky, whose docker.io is 26.1 or 28.5 (bookworm's is 20.10)
 #   hsw-busybox:1       a tiny image for test stacks, from Debian's busybox-static
 #   hsw-registry:2      a container registry with htpasswd logins, from Debian's docker-registry
-# Each image carries the hash of this file as a label and is rebuilt only when the recipe changes.
+#   hsw-ops:1           the lab's monitoring and ingress, from Debian's packages: Prometheus, its node
+#                       exporter and HAProxy (Traefik is not packaged), saved as a tarball for the nodes
+# Each image carries the hash of its recipe (the functions that build it, and for the node image its
+# packages and the lab's SSH key) as a label and is rebuilt only when that changes. The lab's key pair is made here, under .cache/lab/ssh, never committed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cache="$repo/.cache/lab"
-recipe=$(sha256sum "$0" | cut -c1-16)
+ssh_key="$cache/ssh/id_ed25519"
 label=io.homelab.swarm.recipe
 mirror=${HSW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 release=${HSW_DEBIAN_RELEASE:-bookworm}
@@ -22,9 +26,11 @@ esac
 node_image=${HSW_NODE_IMAGE:-hsw-node:$release}
 busybox_image=${HSW_BUSYBOX_IMAGE:-hsw-busybox:1}
 registry_image=${HSW_REGISTRY_IMAGE:-hsw-registry:2}
+ops_image=${HSW_OPS_IMAGE:-hsw-ops:1}
 
-# Debian packages of a bare host: enough for Ansible (python3) and for an engine to run later.
-node_packages=python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
+# Debian packages of a bare server: systemd, sshd and sudo, python3 for Ansible, and what an engine
+# needs later.
+node_packages=systemd,systemd-sysv,dbus,openssh-server,sudo,python3,python3-apt,iproute2,iptables,kmod,procps,ca-certificates,gnupg,curl,netcat-openbsd,less
 # What the docker role installs with docker_install_source: distribution (downloaded, not installed).
 prefetch_packages=(docker.io python3-docker)
 
@@ -48,47 +54,98 @@ need_root_tool() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 
-# PID 1 of a node container. /proc/sys is read-only in a container; Docker 26 and later write
-# /proc/sys/net (IPv6 off on an overlay network's bridge) and refuse the task when they cannot, so the
-# network part, which is the node's own network namespace, is made writable as on a real host.
-node_boot='mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; trap exit TERM; while :; do sleep 3600 & wait; done'
+# The lab's key pair: the public half goes into every node image, so a new key rebuilds them.
+make_ssh_key() {
+  [ -s "$ssh_key" ] && return
+  mkdir -p "$(dirname "$ssh_key")"
+  ssh-keygen -q -t ed25519 -N '' -C hsw-lab -f "$ssh_key"
+}
+
+# What makes a container a server like the others: the admin user, sshd with its own host keys,
+# and the kernel settings Docker writes.
+configure_node() {
+  local rootfs=$1
+  # systemd gives each boot a machine id of its own; a baked-in one would be shared by every node.
+  : >"$rootfs/etc/machine-id"
+  rm -f "$rootfs/var/lib/dbus/machine-id"
+  # Host keys are made at boot: keys in the image would be the same on every node.
+  rm -f "$rootfs"/etc/ssh/ssh_host_*
+  mkdir -p "$rootfs/etc/systemd/system/ssh.service.d"
+  cat >"$rootfs/etc/systemd/system/ssh.service.d/hsw-host-keys.conf" <<'UNIT'
+# homelab.swarm lab node: each node makes its own host keys at first boot.
+[Service]
+ExecStartPre=
+ExecStartPre=/usr/bin/ssh-keygen -A
+ExecStartPre=/usr/sbin/sshd -t
+UNIT
+  # /proc/sys is read-only in a container. Docker 26 and later write /proc/sys/net (IPv6 off on an
+  # overlay network's bridge) and refuse the task when they cannot, so the network part, which is the
+  # node's own network namespace, is made writable as on a real host, before the engine starts.
+  cat >"$rootfs/etc/systemd/system/hsw-lab-proc-sys-net.service" <<'UNIT'
+[Unit]
+Description=homelab.swarm lab node: writable /proc/sys/net, as on a real host
+DefaultDependencies=no
+Before=docker.service containerd.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net'
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  ln -sf /etc/systemd/system/hsw-lab-proc-sys-net.service \
+    "$rootfs/etc/systemd/system/multi-user.target.wants/hsw-lab-proc-sys-net.service"
+  # A container has no consoles or hardware clock to look after.
+  for unit in getty.target console-getty.service systemd-timesyncd.service; do
+    ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+  done
+  # The admin user, as on a cloud image: key login only, passwordless sudo.
+  chroot "$rootfs" useradd --create-home --shell /bin/bash deploy
+  install -d -m 0700 "$rootfs/home/deploy/.ssh"
+  install -m 0600 "$ssh_key.pub" "$rootfs/home/deploy/.ssh/authorized_keys"
+  chroot "$rootfs" chown -R deploy:deploy /home/deploy/.ssh
+  printf 'deploy ALL=(ALL) NOPASSWD:ALL\n' >"$rootfs/etc/sudoers.d/deploy"
+  chmod 0440 "$rootfs/etc/sudoers.d/deploy"
+  printf 'PasswordAuthentication no\nPermitRootLogin no\nUseDNS no\n' >"$rootfs/etc/ssh/sshd_config.d/hsw-lab.conf"
+}
 
 build_node() {
-  if [ "$(current "$node_image")" = "$recipe" ]; then
+  if [ "$(current "$node_image")" = "$node_recipe" ]; then
     log "$node_image is up to date"
     return
   fi
   need_root_tool debootstrap debootstrap
   local rootfs="$cache/rootfs" previous
   rm -rf "$rootfs" && mkdir -p "$rootfs"
-  log "debootstrap $release into $rootfs (about a minute)"
+  # forky's systemd (262) refuses to boot on a host with cgroup v1, as this one is: the forky node is
+  # trixie (systemd 257) with forky's Docker packages, the 28.5 engine and what it runs on, pinned.
+  local base=$release
+  [ "$release" = forky ] && base=trixie
+  log "debootstrap $base into $rootfs (about a minute)"
   # trixie and later: debootstrap of an older host may not know the release's script name.
-  debootstrap --variant=minbase --include="$node_packages" "$release" "$rootfs" "$mirror" \
+  debootstrap --variant=minbase --include="$node_packages" "$base" "$rootfs" "$mirror" \
     /usr/share/debootstrap/scripts/sid >"$cache/debootstrap.log" 2>&1 \
     || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-  if [ "$release" = forky ]; then
-    # testing: no point release updates
-    printf 'deb %s %s main\n' "$mirror" "$release" >"$rootfs/etc/apt/sources.list"
-  else
-    cat >"$rootfs/etc/apt/sources.list" <<SOURCES
-deb $mirror $release main
-deb $mirror $release-updates main
-deb ${mirror%/debian}/debian-security $release-security main
+  cat >"$rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror $base main
+deb $mirror $base-updates main
+deb ${mirror%/debian}/debian-security $base-security main
 SOURCES
+  if [ "$release" = forky ]; then
+    printf 'deb %s forky main\n' "$mirror" >>"$rootfs/etc/apt/sources.list"
+    mkdir -p "$rootfs/etc/apt/preferences.d"
+    cat >"$rootfs/etc/apt/preferences.d/hsw-lab-forky-docker" <<'PIN'
+Package: *
+Pin: release n=forky
+Pin-Priority: 100
+
+Package: docker.io docker-cli containerd runc tini tini-static
+Pin: release n=forky
+Pin-Priority: 990
+PIN
   fi
-  # Lab-only: the node has no systemd, so docker.io runs from its sysvinit script, which sets
-  # ulimit -n 1048576 and ulimit -p unlimited. This engine caps the containers' hard limits and
-  # withholds CAP_SYS_RESOURCE, so the script would stop there; /etc/default/docker, which it
-  # sources first (and which dpkg keeps as a conffile), makes those two calls best effort.
-  mkdir -p "$rootfs/etc/default"
-  cat >"$rootfs/etc/default/docker" <<'DEFAULT'
-# homelab.swarm lab node: raise limits only as far as the container engine allows.
-ulimit() { command ulimit "$@" 2>/dev/null || true; }
-DEFAULT
-  # Lab-only: PID 1 is a shell, not an init system. Keep systemd-sysv (pulled in by docker.io's
-  # recommends, when docker_install_recommends is on) from taking /sbin/init, or Ansible would take the node for a systemd host.
-  mkdir -p "$rootfs/etc/apt/preferences.d"
-  printf 'Package: systemd-sysv\nPin: release *\nPin-Priority: -1\n' >"$rootfs/etc/apt/preferences.d/hsw-lab-no-systemd-init"
   # Lab-only: the mirror may serve a release whose Release file has expired (testing, as forky is,
   # when the mirror is a snapshot); apt would refuse its index, on the node as here.
   printf 'Acquire::Check-Valid-Until "false";\n' >"$rootfs/etc/apt/apt.conf.d/99hsw-lab-snapshot"
@@ -104,16 +161,21 @@ DEFAULT
   touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
   log "importing $node_image"
   previous=$(docker image inspect --format '{{.Id}}' "$node_image" 2>/dev/null || true)
+  configure_node "$rootfs"
+  # systemd as PID 1; the containers run with --stop-signal SIGRTMIN+3 (systemd's halt), which an
+  # image made by import cannot carry.
   tar -C "$rootfs" -c . | docker import \
-    --change "LABEL $label=$recipe" \
+    --change "LABEL $label=$node_recipe" \
     --change 'ENV container=docker' \
-    --change "CMD [\"/bin/sh\", \"-c\", \"$node_boot\"]" \
+    --change 'CMD ["/sbin/init"]' \
     - "$node_image" >/dev/null
   drop_previous "$previous"
   rm -rf "$rootfs"
 }
 
 build_busybox() {
+  local recipe
+  recipe=$(recipe_of "" build_busybox)
   if [ "$(current "$busybox_image")" = "$recipe" ] && [ -s "$cache/hsw-busybox.tar" ]; then
     log "$busybox_image is up to date"
     return
@@ -144,6 +206,8 @@ build_busybox() {
 # A registry to push to and pull from, run as a container beside the nodes. It starts with the user
 # and password of REGISTRY_USER and REGISTRY_PASSWORD (htpasswd, bcrypt) and keeps no image between runs.
 build_registry() {
+  local recipe
+  recipe=$(recipe_of "" build_registry)
   if [ "$(current "$registry_image")" = "$recipe" ]; then
     log "$registry_image is up to date"
     return
@@ -177,11 +241,52 @@ CONFIG
   rm -rf "$rootfs"
 }
 
+# Prometheus 2.42, prometheus-node-exporter 1.5 and HAProxy 2.6 from bookworm, each service of the
+# lab's ops stack running one of them (the image has no default command).
+build_ops() {
+  local recipe
+  recipe=$(recipe_of "" build_ops)
+  if [ "$(current "$ops_image")" = "$recipe" ] && [ -s "$cache/hsw-ops.tar" ]; then
+    log "$ops_image is up to date"
+    return
+  fi
+  need_root_tool debootstrap debootstrap
+  local rootfs="$cache/ops-rootfs" previous
+  rm -rf "$rootfs" && mkdir -p "$rootfs"
+  log "debootstrap bookworm with prometheus, prometheus-node-exporter and haproxy (about two minutes)"
+  debootstrap --variant=minbase --include=prometheus,prometheus-node-exporter,haproxy,busybox bookworm \
+    "$rootfs" "$mirror" >"$cache/debootstrap-ops.log" 2>&1 || { tail -20 "$cache/debootstrap-ops.log" >&2; exit 1; }
+  # The lab scrapes and queries Prometheus through its API: its web UI's JavaScript (about 220 MB)
+  # and promtool are left out, as are the documentation and the package caches.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc \
+    "$rootfs"/usr/share/man "$rootfs"/usr/share/locale "$rootfs"/usr/share/javascript "$rootfs"/usr/bin/promtool
+  log "importing $ops_image"
+  previous=$(docker image inspect --format '{{.Id}}' "$ops_image" 2>/dev/null || true)
+  tar -C "$rootfs" -c . | docker import \
+    --change "LABEL $label=$recipe" \
+    - "$ops_image" >/dev/null
+  drop_previous "$previous"
+  docker save -o "$cache/hsw-ops.tar" "$ops_image"
+  rm -rf "$rootfs"
+}
+
 mkdir -p "$cache"
+# One build at a time: two would debootstrap into the same folder.
+exec 9>"$cache/.build.lock"
+flock 9
+make_ssh_key
+# The recipe of an image: the text of the functions that build it, and what else is given.
+recipe_of() {
+  local extra=$1
+  shift
+  { declare -f current drop_previous "$@"; printf '%s\n' "$extra"; } | sha256sum | cut -c1-16
+}
+node_recipe=$(recipe_of "$release $node_packages ${prefetch_packages[*]} $(cat "$ssh_key.pub")" build_node configure_node)
 case "${1:-all}" in
   node) build_node ;;
   busybox) build_busybox ;;
   registry) build_registry ;;
-  all) build_node; build_busybox; build_registry ;;
-  *) echo "usage: $0 [node|busybox|registry|all]" >&2; exit 2 ;;
+  ops) build_ops ;;
+  all) build_node; build_busybox; build_registry; build_ops ;;
+  *) echo "usage: $0 [node|busybox|registry|ops|all]" >&2; exit 2 ;;
 esac

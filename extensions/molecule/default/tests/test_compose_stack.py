@@ -32,9 +32,9 @@ def container_of(host, service):
     return ids[0]
 
 
-def test_both_stacks_run(manager):
+def test_every_stack_runs(manager):
     stacks = sorted(line.split()[0] for line in manager.check_output("docker stack ls --format '{{.Name}}'").splitlines())
-    assert stacks == ["dev", "lab"]
+    assert stacks == ["dev", "lab", "ops"]
     for service in ("dev_auth-server", "dev_redis"):
         tasks = running_tasks(manager, service)
         assert len(tasks) == 1 and tasks[0]["CurrentState"].startswith("Running"), tasks
@@ -118,13 +118,14 @@ def test_removed_stacks_are_gone_and_nothing_else(manager, recorded):  # noqa: F
     removal = recorded["removal"]
     assert removal["added_rc"] == 0, open(removal["added_log"]).read()[-3000:]
     assert removal["removed_rc"] == 0, open(removal["removed_log"]).read()[-3000:]
-    assert sorted(removal["stacks_when_added"]) == ["dev", "lab", "scratch-absent", "scratch-dropped"]
+    assert sorted(removal["stacks_when_added"]) == ["dev", "lab", "ops", "scratch-absent", "scratch-dropped"]
     stacks = sorted(manager.check_output("docker stack ls --format '{{.Name}}'").split())
-    assert stacks == ["dev", "lab"]
+    assert stacks == ["dev", "lab", "ops"]
     for stack in ("scratch-absent", "scratch-dropped"):
         assert manager.check_output("docker network ls -q --filter label=com.docker.stack.namespace=%s" % stack) == ""
         assert not manager.file("/opt/homelab-swarm/stacks/%s" % stack).exists
     # The other stacks' tasks are the ones that ran before the removal: none was replaced.
-    tasks_now = sorted(t["ID"] for s in ("lab_web", "lab_api", "lab_agent", "dev_auth-server", "dev_redis")
+    tasks_now = sorted(t["ID"] for s in ("lab_web", "lab_api", "lab_agent", "dev_auth-server", "dev_redis",
+                                         "ops_prometheus", "ops_node-exporter", "ops_ingress")
                        for t in running_tasks(manager, s))
     assert tasks_now == sorted(removal["tasks_before"])

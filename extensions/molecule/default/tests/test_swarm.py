@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -95,6 +96,11 @@ def test_worker_rejoins_after_leaving_without_leaking_tokens(manager, workers, t
     for secret in tokens + rotated + [unlock_key]:
         assert secret not in text
     assert "SWMTKN-" not in text and "SWMKEY-" not in text
+    # As on real hosts: over SSH, as the admin user, with sudo.
+    for address in ("192.168.214.11", "192.168.214.21"):
+        assert "<%s> ESTABLISH SSH CONNECTION FOR USER: deploy" % address in text
+    assert "FOR USER: root" not in text and "community.docker.docker" not in text
+    assert re.search(r"sudo -H -S -n\s+-u root", text), "the tasks did not become root with sudo"
     assert worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
     hostnames = [n["Hostname"] for n in node_list(manager)]
     assert sorted(hostnames) == ["manager1", "worker1"], "stale entry left: %s" % hostnames

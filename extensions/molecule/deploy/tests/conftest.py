@@ -15,6 +15,13 @@ EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")
 
 
+def connection(name):
+    """How molecule reaches the node (SSH, the lab's key): its host entry in molecule's inventory;
+    the address is in host_vars/."""
+    with open(INVENTORY) as handle:
+        return dict(yaml.safe_load(handle)["all"]["hosts"][name])
+
+
 def _host(name):
     return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
 
@@ -57,12 +64,12 @@ def play(tmp_path_factory):
         source = os.path.dirname(INVENTORY)
         for name in ("group_vars", "host_vars"):
             os.symlink(os.path.realpath(os.path.join(source, name)), inventory / name)
-        hosts = {"swarm_managers": {"hosts": {"hsw-mol6-manager1": {
-            "ansible_connection": "community.docker.docker", "ansible_host": "hsw-mol6-manager1"}}}}
+        hosts = {"swarm_managers": {"hosts": {"hsw-mol6-manager1": connection("hsw-mol6-manager1")}}}
         if not manager_only:
-            hosts["swarm_workers"] = {"hosts": {"hsw-mol6-worker1": {
-                "ansible_connection": "community.docker.docker",
-                "ansible_host": "hsw-mol6-no-such-container" if broken_worker else "hsw-mol6-worker1"}}}
+            worker = connection("hsw-mol6-worker1")
+            if broken_worker:
+                worker["ansible_port"] = 9  # nothing listens there: the connection is refused
+            hosts["swarm_workers"] = {"hosts": {"hsw-mol6-worker1": worker}}
         (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts))
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
                    "homelab.swarm." + playbook, *args]

@@ -66,7 +66,9 @@ def test_a_new_tag_rolls_through_the_manager_alone(play, manager, worker, regist
     run = play("deploy", "--limit", "hsw-mol6-manager1", "-e", "hsw_web_tag=2", "-vvv", broken_worker=True)
     assert run.rc == 0, run.output[-4000:]
     assert list(run.recap) == ["hsw-mol6-manager1"], "only the manager was contacted: %s" % run.recap
-    assert "hsw-mol6-no-such-container" not in run.output
+    assert "<192.168.217.21>" not in run.output, "the worker was contacted"
+    assert "<192.168.217.11> ESTABLISH SSH CONNECTION FOR USER: deploy" in run.output
+    assert "FOR USER: root" not in run.output
     for play_name in ("Firewall", "Docker", "Swarm |"):
         assert "PLAY [%s" % play_name not in run.output
     assert served(manager) == "v2" and served(worker) == "v2"

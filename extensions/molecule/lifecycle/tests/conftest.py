@@ -1,7 +1,8 @@
 """The lab of the lifecycle scenario: inventories written per step, playbook runs, node and stack state.
 
-The node containers are reached with testinfra's docker backend (docker exec, fast enough to
-watch the stack while a playbook runs) and the health module through testinfra's ansible backend.
+The playbooks reach the nodes as molecule does: over SSH, as the admin user with sudo. The tests
+read the node containers with testinfra's docker backend (docker exec, fast enough to watch the
+stack while a playbook runs) and run the health module through testinfra's ansible backend.
 """
 
 import json
@@ -34,10 +35,19 @@ class Lab:
     def __init__(self, workdir):
         self.workdir = workdir
         self.molecule_inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-        self.group_vars = os.path.realpath(os.path.join(os.path.dirname(self.molecule_inventory), "group_vars"))
+        self.vars_dirs = {name: os.path.realpath(os.path.join(os.path.dirname(self.molecule_inventory), name))
+                          for name in ("group_vars", "host_vars")}
+        with open(self.molecule_inventory) as handle:
+            # How molecule reaches each node (SSH, the lab's key); the addresses are in host_vars/.
+            self.connections = yaml.safe_load(handle)["all"]["hosts"]
         self.inventory = None
         self.runs = 0
         self.nodes = {name: testinfra.get_host("docker://" + name) for name in HOSTNAMES}
+
+    def address(self, name):
+        """The node's address on the scenario's network (its host_vars)."""
+        with open(os.path.join(self.vars_dirs["host_vars"], name + ".yml")) as handle:
+            return yaml.safe_load(handle)["ansible_host"]
 
     # Inventories -------------------------------------------------------------------------------
 
@@ -47,8 +57,7 @@ class Lab:
 
         def hosts(names):
             # The dev stack is pinned to manager1, which these tests take away and bring back.
-            return {name: dict({"ansible_connection": "community.docker.docker", "lab_dev_enabled": False},
-                               **hostvars.get(name, {}))
+            return {name: dict(self.connections[name], lab_dev_enabled=False, **hostvars.get(name, {}))
                     for name in names}
 
         data = {
@@ -61,17 +70,19 @@ class Lab:
         os.makedirs(path)
         with open(os.path.join(path, "hosts.yml"), "w") as out:
             yaml.safe_dump(data, out, default_flow_style=False)
-        os.symlink(self.group_vars, os.path.join(path, "group_vars"))
+        for name, source in self.vars_dirs.items():
+            os.symlink(source, os.path.join(path, name))
         self.inventory = path
         self.expected = {"managers": [HOSTNAMES[h] for h in managers], "workers": [HOSTNAMES[h] for h in workers]}
         return path
 
     # Playbooks ---------------------------------------------------------------------------------
 
-    def play(self, playbook, *args, stdin=subprocess.DEVNULL):
-        """Runs homelab.swarm.<playbook> against the current inventory: (rc, output, recap)."""
-        cmd = [ansible_bin("ansible-playbook"), "-i", self.inventory, "homelab.swarm." + playbook, *args]
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    def play(self, playbook, *args, stdin=subprocess.DEVNULL, inventory=None, env=None):
+        """Runs homelab.swarm.<playbook> against the current inventory (or the one given), with
+        these environment settings added: (rc, output, recap)."""
+        cmd = [ansible_bin("ansible-playbook"), "-i", inventory or self.inventory, "homelab.swarm." + playbook, *args]
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **(env or {}))
         started = time.time()
         proc = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=env, check=False)

@@ -1,6 +1,12 @@
 """Issue #4: the cluster changes by inventory edit, and every change converges, is idempotent and
 keeps the stack running. The tests run in order, each step on the swarm the one before left."""
 
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
 import time
 
 from conftest import HOSTNAMES, MANAGED_KEY, MANAGER1, WORKER1, WORKER2, StackWatcher
@@ -79,6 +85,11 @@ def test_labels_availability_and_promotion(lab):
     lab.assert_no_change()
 
 
+# Stops the engine as an admin would on a systemd host; its socket too, or the next docker command
+# would start it again through socket activation.
+STOP_ENGINE = "systemctl stop docker.socket docker.service"
+
+
 def task_results(out, title):
     """The result lines printed under one task of a playbook run; None when the task did not run
     (a task file included only when needed was not)."""
@@ -98,7 +109,7 @@ def task_results(out, title):
 def test_any_reachable_manager_is_used_when_the_first_is_down(lab):
     """manager1 (first in the inventory, leader so far) has its engine stopped: a --limit run finds
     another manager, configures worker1 through it, and the health check names manager1."""
-    lab.docker(MANAGER1, "service docker stop")
+    lab.docker(MANAGER1, STOP_ENGINE)
     try:
         rc, out, _err = lab.play("site", "--limit", WORKER1, "-e", "swarm_health_check_wait_timeout=15")
         assert rc != 0
@@ -115,7 +126,7 @@ def test_any_reachable_manager_is_used_when_the_first_is_down(lab):
         health = task_results(out, "homelab.swarm.swarm_health_check : Health | Wait until every inventory node is Ready and Active")
         assert health is not None and len(health) == 1 and MANAGER1 not in health[0], health
     finally:
-        lab.docker(MANAGER1, "service docker start")
+        lab.docker(MANAGER1, "systemctl start docker")
 
     def healthy():
         result = lab.health(WORKER1, ALL3, require_active="false")
@@ -132,7 +143,7 @@ def test_demote_by_inventory_and_rejoin_a_reinstalled_manager(lab):
     worker2 is active again; the web tasks do not move. (The full run at the end of the next test is
     this change's second run.)"""
     old_id = lab.node_inspect("worker2")["ID"]
-    lab.docker(WORKER2, "service docker stop && rm -rf /var/lib/docker/swarm && service docker start")
+    lab.docker(WORKER2, STOP_ENGINE + " && rm -rf /var/lib/docker/swarm && systemctl start docker")
 
     def unreachable():
         # When worker2 led the managers, none answers until the other two have elected a leader.
@@ -158,8 +169,10 @@ def test_demote_by_inventory_and_rejoin_a_reinstalled_manager(lab):
     assert watch.samples and min(watch.samples) == 2, watch.samples
 
 
-def test_a_worker_engine_stops_and_comes_back(lab):
-    lab.docker(WORKER2, "service docker stop")
+def test_a_worker_engine_stopped_with_systemctl_is_started_again_by_site(lab):
+    """worker2's engine is stopped through systemd: the health module names it Down, a run that
+    leaves it out fails naming it, and the next full run starts it again through systemd."""
+    lab.docker(WORKER2, STOP_ENGINE)
     try:
         def down():
             result = lab.health(MANAGER1, ALL3)
@@ -168,12 +181,18 @@ def test_a_worker_engine_stops_and_comes_back(lab):
         result = wait_for("the health module to report worker2 Down", down)
         assert result["healthy"] is False
         assert [n["status"] for n in result["nodes"] if n["hostname"] == "worker2"] == ["Down"]
-        # The docker role would restart the engine: leave worker2 out of the run, as one would for a lost host.
+        # As one would for a lost host: worker2 left out of the run.
         rc, out, _err = lab.play("site", "--limit", MANAGER1, "-e", "swarm_health_check_wait_timeout=5")
         assert rc != 0
         assert "worker2: status Down" in out, out[-3000:]
-    finally:
-        lab.docker(WORKER2, "service docker start")
+        assert lab.docker(WORKER2, "systemctl is-active docker || true") == "inactive"
+    except BaseException:
+        lab.docker(WORKER2, "systemctl start docker")
+        raise
+    out, _recap = lab.converge()
+    started = task_results(out, "homelab.swarm.docker : Docker | Start the engine and enable it at boot")
+    assert started == ["changed: [%s]" % WORKER2], started
+    assert lab.docker(WORKER2, "systemctl is-active docker") == "active"
     lab.assert_no_change()
     lab.assert_nodes_match_inventory()
     assert lab.health(MANAGER1, ALL3)["healthy"] is True
@@ -220,3 +239,69 @@ def test_reset(lab):
     rc, out, recap = lab.play("reset", "-e", "swarm_reset_confirm=true")
     assert rc == 0, out[-4000:]
     assert not [h for h, counts in recap.items() if counts["changed"]], recap
+
+
+# The example stack's image, nginx:1.27-alpine, cannot be pulled here: a stand-in serving a page on
+# port 80 is built from the lab's busybox image and saved under that name (the engine only ever
+# holds it as hsw-example-web:1).
+STAND_IN = 'FROM hsw-busybox:1\nCMD ["sh", "-c", "echo hello > /www/index.html && exec httpd -f -p 80 -h /www"]\n'
+
+
+def stand_in_tarball(directory):
+    subprocess.run(["docker", "build", "-q", "-t", "hsw-example-web:1", "-"], input=STAND_IN, text=True, check=True,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    saved = os.path.join(directory, "saved.tar")
+    subprocess.run(["docker", "save", "-o", saved, "hsw-example-web:1"], check=True)
+    subprocess.run(["docker", "image", "rm", "hsw-example-web:1"], check=True, stdout=subprocess.DEVNULL)
+    tarball = os.path.join(directory, "nginx.tar")
+    with tarfile.open(saved) as source, tarfile.open(tarball, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            if member.name in ("manifest.json", "repositories"):
+                content = json.loads(data.read())
+                if member.name == "manifest.json":
+                    content[0]["RepoTags"] = ["nginx:1.27-alpine"]
+                else:
+                    content = {"nginx": {"1.27-alpine": next(iter(content["hsw-example-web"].values()))}}
+                raw = json.dumps(content).encode()
+                member.size = len(raw)
+                data = io.BytesIO(raw)
+            target.addfile(member, data)
+    return tarball
+
+
+def test_the_starter_inventory_builds_a_swarm_on_bare_engines(lab, tmp_path):
+    """The README's "From two bare machines": inventories/example copied, its two addresses and its
+    user edited and nothing else, site.yml run over SSH with sudo against the hosts reset.yml left
+    (engines installed, no swarm), then run again. Two lab-only settings are given with -e: Debian's
+    docker.io (no docker-ce repository is reachable here) and the stand-in for the stack's image."""
+    project = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+    home = tmp_path / "inventories" / "home"
+    shutil.copytree(os.path.join(project, "inventories", "example"), str(home))
+    shutil.copytree(os.path.join(project, "stacks", "example"), str(tmp_path / "stacks" / "example"))
+    hosts = (home / "hosts.yml").read_text()
+    hosts = hosts.replace("192.0.2.10", lab.address(MANAGER1)).replace("192.0.2.11", lab.address(WORKER1))
+    (home / "hosts.yml").write_text(hosts)
+    settings = home / "group_vars" / "all.yml"
+    settings.write_text(settings.read_text().replace("ansible_user: admin", "ansible_user: deploy"))
+    overrides = json.dumps({"docker_install_source": "distribution", "swarm_stack_images": [stand_in_tarball(str(tmp_path))]})
+    # The controller's SSH settings, as ~/.ssh would hold them: the lab's key; new host keys.
+    ssh = {"ANSIBLE_PRIVATE_KEY_FILE": lab.connections[MANAGER1]["ansible_ssh_private_key_file"],
+           "ANSIBLE_HOST_KEY_CHECKING": "False"}
+
+    rc, out, recap = lab.play("site", "-e", overrides, inventory=str(home), env=ssh)
+    assert rc == 0, out[-4000:]
+    assert sorted(recap) == ["manager1", "worker1"], recap
+    nodes = lab.node_ls(via=MANAGER1)
+    assert sorted((n["Hostname"], n["Status"], n["Availability"]) for n in nodes) == [
+        ("manager1", "Ready", "Active"), ("worker1", "Ready", "Active")], nodes
+    assert [n["Hostname"] for n in nodes if n["ManagerStatus"] == "Leader"] == ["manager1"]
+    tasks = lab.docker(MANAGER1, "docker stack ps hello --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'")
+    assert sorted(line.split()[0] for line in tasks.splitlines() if " Running " in line + " ") == ["manager1", "worker1"], tasks
+    for host in (MANAGER1, WORKER1):
+        page = lab.docker(MANAGER1, "curl -sf http://%s:8080/" % lab.address(host))
+        assert page == "hello", (host, page)
+
+    rc, out, recap = lab.play("site", "-e", overrides, inventory=str(home), env=ssh)
+    assert rc == 0, out[-4000:]
+    assert {host: counts["changed"] for host, counts in recap.items()} == {"manager1": 0, "worker1": 0}, out[-3000:]
