@@ -3,7 +3,8 @@
 #   hsw-node:bookworm   a bare Debian server: systemd as PID 1, sshd, python3, and a user `deploy`
 #                       with key login and passwordless sudo (no Docker: the docker role installs
 #                       it); with HSW_DEBIAN_RELEASE=trixie or forky, hsw-node:trixie or
-#                       hsw-node:forky, whose docker.io is 26.1 or 28.5 (bookworm's is 20.10)
+#                       hsw-node:forky, whose docker.io is 26.1 or 28.5 (bookworm's is 20.10; the
+#                       forky node is trixie with forky's Docker packages, see build_node)
 #   hsw-busybox:1       a tiny image for test stacks, from Debian's busybox-static
 #   hsw-registry:2      a container registry with htpasswd logins, from Debian's docker-registry
 #   hsw-ops:1           the lab's monitoring and ingress, from Debian's packages: Prometheus, its node

@@ -21,7 +21,7 @@ def wait_for(what, check, timeout=90):
 
 
 def api(manager, path):
-    return json.loads(manager.check_output("curl -sf %s%s", PROMETHEUS, path))["data"]
+    return json.loads(manager.check_output("curl -sfg %s%s", PROMETHEUS, path))["data"]
 
 
 def targets(manager):
@@ -53,13 +53,16 @@ def test_the_node_exporter_runs_on_every_node(manager):
 
 def test_prometheus_finds_the_labelled_tasks_and_the_nodes_through_swarm_discovery(manager):
     want = {
-        # role: tasks, kept by prometheus.enable=true, at prometheus.port and prometheus.path
+        # role: tasks, kept by prometheus.enable=true, at prometheus.port and prometheus.path, over
+        # the overlay network
         ("swarm-tasks", "ops_node-exporter", "manager1"): "up",
         ("swarm-tasks", "ops_node-exporter", "worker1"): "up",
         ("swarm-tasks", "lab_web", "manager1"): "up",
         ("swarm-tasks", "lab_web", "worker1"): "up",
-        # role: nodes, each node's address at the node exporter's published port
-        ("swarm-nodes", "", "manager1"): "up",
+        # role: nodes, each node's address at the node exporter's published port. Prometheus' own
+        # node is found too, but ufw (on in this scenario) drops that scrape: a container reaching
+        # its own host's published port comes in through the host's INPUT chain (docker_gwbridge
+        # does not hairpin). Without a host firewall (`make lab`) it is up as well.
         ("swarm-nodes", "", "worker1"): "up",
     }
 
@@ -68,6 +71,7 @@ def test_prometheus_finds_the_labelled_tasks_and_the_nodes_through_swarm_discove
         return all(found.get(key) == health for key, health in want.items()), found
 
     found = wait_for("every labelled task and node scraped", seen)
+    assert ("swarm-nodes", "", "manager1") in found, found
     # Services without prometheus.enable=true are not targets.
     assert not [key for key in found if key[0] == "swarm-tasks" and key[1] in ("lab_api", "lab_agent", "ops_prometheus")]
     # The dev stack's auth-server carries the seed's labels (path /index.html, which is not in
@@ -78,10 +82,9 @@ def test_prometheus_finds_the_labelled_tasks_and_the_nodes_through_swarm_discove
 def test_prometheus_has_the_metrics_of_both_nodes(manager):
     def scraped():
         web = api(manager, "/api/v1/query?query=lab_web_up")["result"]
-        # The node exporter of each node, found twice: as a task and as the node.
-        exporters = api(manager, "/api/v1/query?query=count+by+(node)+(node_load1)")["result"]
+        exporters = api(manager, "/api/v1/query?query=count+by+(node)+(node_load1{job=%22swarm-tasks%22})")["result"]
         seen = (sorted(r["metric"]["node"] for r in web), sorted((r["metric"]["node"], r["value"][1]) for r in exporters))
-        return seen == (["manager1", "worker1"], [("manager1", "2"), ("worker1", "2")]), seen
+        return seen == (["manager1", "worker1"], [("manager1", "1"), ("worker1", "1")]), seen
 
     wait_for("the metrics of both nodes", scraped)
 
