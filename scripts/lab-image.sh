@@ -10,7 +10,8 @@
 #   hsw-ops:1           the lab's monitoring and ingress, from Debian's packages: Prometheus, its node
 #                       exporter and HAProxy (Traefik is not packaged), saved as a tarball for the nodes
 # Each image carries the hash of its recipe (the functions that build it, and for the node image its
-# packages and the lab's SSH key) as a label and is rebuilt only when that changes. The lab's key pair is made here, under .cache/lab/ssh, never committed.
+# packages and the lab's SSH key) as a label and is rebuilt only when that changes. The lab's key
+# pair is made here, under .cache/lab/ssh, never committed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -43,9 +43,9 @@ hostvars = inv.get("_meta", {}).get("hostvars", {})
 for group in ("swarm_managers", "swarm_workers"):
     for host in inv.get(group, {}).get("hosts", []):
         address = hostvars.get(host, {}).get("ansible_host")
-    if not address:
-        sys.exit("lab.sh: %s has no ansible_host (its address on the lab network) in the inventory" % host)
-    print(host, address)
+        if not address:
+            sys.exit("lab.sh: %s has no ansible_host (its address on the lab network) in the inventory" % host)
+        print(host, address)
 '
 }
 
