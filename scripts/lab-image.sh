@@ -50,6 +50,25 @@ drop_previous() {
   docker image rm "$previous" >/dev/null 2>&1 || true
 }
 
+# True, and says so, when the image was built from this recipe and its tarball (if it has one) is there.
+up_to_date() {
+  local image=$1 recipe=$2 tarball=${3:-}
+  [ "$(current "$image")" = "$recipe" ] || return 1
+  [ -z "$tarball" ] || [ -s "$tarball" ] || return 1
+  log "$image is up to date"
+}
+
+# Imports a root folder as the image, labelled with its recipe (docker import options such as
+# --change may follow), and removes the build it replaces.
+import_image() {
+  local root=$1 image=$2 recipe=$3 previous
+  shift 3
+  log "importing $image"
+  previous=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+  tar -C "$root" -c . | docker import --change "LABEL $label=$recipe" "$@" - "$image" >/dev/null
+  drop_previous "$previous"
+}
+
 need_root_tool() {
   command -v "$1" >/dev/null 2>&1 && return
   log "installing $2 (Debian package)"
@@ -114,12 +133,9 @@ UNIT
 }
 
 build_node() {
-  if [ "$(current "$node_image")" = "$node_recipe" ]; then
-    log "$node_image is up to date"
-    return
-  fi
+  up_to_date "$node_image" "$node_recipe" && return
   need_root_tool debootstrap debootstrap
-  local rootfs="$cache/rootfs" previous
+  local rootfs="$cache/rootfs"
   rm -rf "$rootfs" && mkdir -p "$rootfs"
   # forky's systemd (262) refuses to boot on a host with cgroup v1, as this one is: the forky node is
   # trixie (systemd 257) with forky's Docker packages, the 28.5 engine and what it runs on, pinned.
@@ -161,28 +177,18 @@ PIN
   chroot "$rootfs" apt-get install -qq --download-only --no-install-recommends -y "${prefetch_packages[@]}" >/dev/null
   rm -f "$rootfs/etc/resolv.conf"
   touch -d 2000-01-01 "$rootfs/var/lib/apt/lists"
-  log "importing $node_image"
-  previous=$(docker image inspect --format '{{.Id}}' "$node_image" 2>/dev/null || true)
   configure_node "$rootfs"
   # systemd as PID 1; the containers run with --stop-signal SIGRTMIN+3 (systemd's halt), which an
   # image made by import cannot carry.
-  tar -C "$rootfs" -c . | docker import \
-    --change "LABEL $label=$node_recipe" \
-    --change 'ENV container=docker' \
-    --change 'CMD ["/sbin/init"]' \
-    - "$node_image" >/dev/null
-  drop_previous "$previous"
+  import_image "$rootfs" "$node_image" "$node_recipe" --change 'ENV container=docker' --change 'CMD ["/sbin/init"]'
   rm -rf "$rootfs"
 }
 
 build_busybox() {
   local recipe
   recipe=$(recipe_of "" build_busybox)
-  if [ "$(current "$busybox_image")" = "$recipe" ] && [ -s "$cache/hsw-busybox.tar" ]; then
-    log "$busybox_image is up to date"
-    return
-  fi
-  local dir="$cache/busybox" deb previous
+  up_to_date "$busybox_image" "$recipe" "$cache/hsw-busybox.tar" && return
+  local dir="$cache/busybox" deb
   rm -rf "$dir" && mkdir -p "$dir/root/bin" "$dir/deb"
   (cd "$dir/deb" && apt-get download busybox-static >/dev/null 2>&1) \
     || { apt-get update -qq && (cd "$dir/deb" && apt-get download busybox-static >/dev/null); }
@@ -193,14 +199,8 @@ build_busybox() {
     ln -s busybox "$dir/root/bin/$applet"
   done
   mkdir -p "$dir/root/www" "$dir/root/tmp"
-  log "importing $busybox_image"
-  previous=$(docker image inspect --format '{{.Id}}' "$busybox_image" 2>/dev/null || true)
-  tar -C "$dir/root" -c . | docker import \
-    --change "LABEL $label=$recipe" \
-    --change 'ENV PATH=/bin' \
-    --change 'CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]' \
-    - "$busybox_image" >/dev/null
-  drop_previous "$previous"
+  import_image "$dir/root" "$busybox_image" "$recipe" \
+    --change 'ENV PATH=/bin' --change 'CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]'
   docker save -o "$cache/hsw-busybox.tar" "$busybox_image"
   rm -rf "$dir"
 }
@@ -210,12 +210,9 @@ build_busybox() {
 build_registry() {
   local recipe
   recipe=$(recipe_of "" build_registry)
-  if [ "$(current "$registry_image")" = "$recipe" ]; then
-    log "$registry_image is up to date"
-    return
-  fi
+  up_to_date "$registry_image" "$recipe" && return
   need_root_tool debootstrap debootstrap
-  local rootfs="$cache/registry-rootfs" previous
+  local rootfs="$cache/registry-rootfs"
   rm -rf "$rootfs" && mkdir -p "$rootfs"
   log "debootstrap bookworm with docker-registry into $rootfs (about a minute)"
   debootstrap --variant=minbase --include=docker-registry,apache2-utils bookworm "$rootfs" "$mirror" \
@@ -233,13 +230,9 @@ auth:
     path: /etc/docker/registry/htpasswd
 CONFIG
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  log "importing $registry_image"
-  previous=$(docker image inspect --format '{{.Id}}' "$registry_image" 2>/dev/null || true)
-  tar -C "$rootfs" -c . | docker import \
-    --change "LABEL $label=$recipe" \
-    --change 'CMD ["/bin/sh", "-c", "htpasswd -Bbc /etc/docker/registry/htpasswd \"$REGISTRY_USER\" \"$REGISTRY_PASSWORD\" 2>/dev/null && exec /usr/bin/docker-registry serve /etc/docker/registry/config.yml"]' \
-    - "$registry_image" >/dev/null
-  drop_previous "$previous"
+  # shellcheck disable=SC2016 # the registry container's shell expands them, not this one
+  import_image "$rootfs" "$registry_image" "$recipe" \
+    --change 'CMD ["/bin/sh", "-c", "htpasswd -Bbc /etc/docker/registry/htpasswd \"$REGISTRY_USER\" \"$REGISTRY_PASSWORD\" 2>/dev/null && exec /usr/bin/docker-registry serve /etc/docker/registry/config.yml"]'
   rm -rf "$rootfs"
 }
 
@@ -248,12 +241,9 @@ CONFIG
 build_ops() {
   local recipe
   recipe=$(recipe_of "" build_ops)
-  if [ "$(current "$ops_image")" = "$recipe" ] && [ -s "$cache/hsw-ops.tar" ]; then
-    log "$ops_image is up to date"
-    return
-  fi
+  up_to_date "$ops_image" "$recipe" "$cache/hsw-ops.tar" && return
   need_root_tool debootstrap debootstrap
-  local rootfs="$cache/ops-rootfs" previous
+  local rootfs="$cache/ops-rootfs"
   rm -rf "$rootfs" && mkdir -p "$rootfs"
   log "debootstrap bookworm with prometheus, prometheus-node-exporter and haproxy (about two minutes)"
   debootstrap --variant=minbase --include=prometheus,prometheus-node-exporter,haproxy,busybox bookworm \
@@ -262,12 +252,7 @@ build_ops() {
   # and promtool are left out, as are the documentation and the package caches.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc \
     "$rootfs"/usr/share/man "$rootfs"/usr/share/locale "$rootfs"/usr/share/javascript "$rootfs"/usr/bin/promtool
-  log "importing $ops_image"
-  previous=$(docker image inspect --format '{{.Id}}' "$ops_image" 2>/dev/null || true)
-  tar -C "$rootfs" -c . | docker import \
-    --change "LABEL $label=$recipe" \
-    - "$ops_image" >/dev/null
-  drop_previous "$previous"
+  import_image "$rootfs" "$ops_image" "$recipe"
   docker save -o "$cache/hsw-ops.tar" "$ops_image"
   rm -rf "$rootfs"
 }
@@ -281,7 +266,7 @@ make_ssh_key
 recipe_of() {
   local extra=$1
   shift
-  { declare -f current drop_previous "$@"; printf '%s\n' "$extra"; } | sha256sum | cut -c1-16
+  { declare -f current drop_previous up_to_date import_image "$@"; printf '%s\n' "$extra"; } | sha256sum | cut -c1-16
 }
 node_recipe=$(recipe_of "$release $node_packages ${prefetch_packages[*]} $(cat "$ssh_key.pub")" build_node configure_node)
 case "${1:-all}" in

@@ -101,7 +101,8 @@ converge() {
 
 nodes() {
   local address
-  address=$(lab_hosts | head -1 | cut -d' ' -f2)
+  # The first manager: the whole list is read, since a reader that stops early breaks the pipe.
+  address=$(lab_hosts | awk 'NR == 1 {print $2}')
   ssh -q -i "$ANSIBLE_PRIVATE_KEY_FILE" -o BatchMode=yes -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null "deploy@$address" sudo docker node ls
 }
