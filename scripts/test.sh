@@ -78,15 +78,20 @@ run_scenario() {
 # request in 200), so one at a time stays the default.
 molecule_all() {
   [ -d "$installed/ansible_collections/homelab/swarm" ] || package
-  # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10
-  # (deploy always runs a 28.5 manager and a 26.1 worker).
-  export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:${HSW_DEBIAN_RELEASE:-bookworm}}
+  # HSW_DEBIAN_RELEASE=trixie or forky: the scenarios on Docker 26.1 or 28.5 instead of 20.10.
+  # HSW_MANAGER_RELEASE and HSW_WORKER_RELEASE (default scenario only): a cluster of mixed engines,
+  # as the seed's (a newer manager). deploy always runs a 28.5 manager and a 26.1 worker.
+  local release=${HSW_DEBIAN_RELEASE:-bookworm}
+  export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:$release}
+  export HSW_MANAGER_IMAGE=hsw-node:${HSW_MANAGER_RELEASE:-$release}
+  export HSW_WORKER_IMAGE=hsw-node:${HSW_WORKER_RELEASE:-$release}
   scripts/lab-image.sh all
-  local release
-  for release in trixie forky; do
-    case " ${HSW_MOLECULE_SCENARIOS:-deploy} " in
-      *" deploy "*) HSW_DEBIAN_RELEASE=$release HSW_NODE_IMAGE=hsw-node:$release scripts/lab-image.sh node ;;
-    esac
+  local -a releases=("${HSW_MANAGER_RELEASE:-$release}" "${HSW_WORKER_RELEASE:-$release}")
+  case " ${HSW_MOLECULE_SCENARIOS:-deploy} " in
+    *" deploy "*) releases+=(trixie forky) ;;
+  esac
+  for release in $(printf '%s\n' "${releases[@]}" | sort -u); do
+    HSW_DEBIAN_RELEASE=$release HSW_NODE_IMAGE=hsw-node:$release scripts/lab-image.sh node
   done
   local scenario jobs=${HSW_MOLECULE_JOBS:-1} lane least i failed
   local -a scenarios=() lanes=() load=()

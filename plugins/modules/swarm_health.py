@@ -36,9 +36,14 @@ author:
 
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - homelab.swarm.docker_cli
 
 attributes:
+  action_group:
+    version_added: 0.1.0
+    membership:
+      - homelab.swarm.docker_cli
   check_mode:
     support: full
     details:

@@ -305,3 +305,44 @@ def test_the_starter_inventory_builds_a_swarm_on_bare_engines(lab, tmp_path):
     rc, out, recap = lab.play("site", "-e", overrides, inventory=str(home), env=ssh)
     assert rc == 0, out[-4000:]
     assert {host: counts["changed"] for host, counts in recap.items()} == {"manager1": 0, "worker1": 0}, out[-3000:]
+    lab.starter = {"inventory": str(home), "overrides": overrides, "ssh": ssh}
+
+
+def engine_stops_and_starts(lab, host, since):
+    """[(epoch, 'stop' or 'start')] of the host's dockerd since `since`, from its journal."""
+    out = lab.docker(host, "journalctl --unit docker.service --output short-unix --no-pager --since @%d "
+                           "| grep -e \"Processing signal 'terminated'\" -e 'API listen on ' || true" % since)
+    return [(float(line.split()[0]), "stop" if "Processing signal" in line else "start")
+            for line in out.splitlines() if line.strip()]
+
+
+def test_installing_firewalld_on_a_running_swarm_restarts_one_engine_at_a_time(lab):
+    """firewalld empties the iptables tables when it starts, so each running engine must restart to
+    put its rules back: the swarm_firewall role leaves that to the rolling restart (docker role input
+    docker_restart_required), and no two engines are ever down together. The starter swarm keeps
+    serving, and the next run changes nothing."""
+    starter = getattr(lab, "starter", None)
+    assert starter, "the starter inventory test did not leave its swarm"
+    since = int(time.time())
+    firewalld = ["-e", starter["overrides"], "-e", "swarm_firewall_install=firewalld"]
+    rc, out, _recap = lab.play("site", *firewalld, inventory=starter["inventory"], env=starter["ssh"])
+    assert rc == 0, out[-4000:]
+    assert "Restarting the engine of manager1" in out and "Restarting the engine of worker1" in out, out[-4000:]
+    down = {}
+    for host in (MANAGER1, WORKER1):
+        events = engine_stops_and_starts(lab, host, since)
+        assert [kind for _at, kind in events] == ["stop", "start"], (host, events)
+        down[host] = (events[0][0], events[1][0])
+        assert lab.docker(host, "firewall-cmd --state") == "running"
+        assert "homelab-swarm" in lab.docker(host, "firewall-cmd --get-policies").split()
+    (first_stop, first_start), (second_stop, second_start) = sorted(down.values())
+    assert first_start <= second_stop, "two engines were down at once: %s" % down
+    nodes = lab.node_ls(via=MANAGER1)
+    assert sorted((n["Hostname"], n["Status"], n["Availability"]) for n in nodes) == [
+        ("manager1", "Ready", "Active"), ("worker1", "Ready", "Active")], nodes
+    for host in (MANAGER1, WORKER1):
+        page = lab.docker(MANAGER1, "curl -sf http://%s:8080/" % lab.address(host))
+        assert page == "hello", (host, page)
+    rc, out, recap = lab.play("site", *firewalld, inventory=starter["inventory"], env=starter["ssh"])
+    assert rc == 0, out[-4000:]
+    assert {host: counts["changed"] for host, counts in recap.items()} == {"manager1": 0, "worker1": 0}, out[-3000:]
