@@ -310,4 +310,3 @@ def nft_plan(ruleset, targets, name, nodes4, nodes6, ports, comment, rules_file)
         'script': script + fixes,
         'boot': boot,
     }
-
