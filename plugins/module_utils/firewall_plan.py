@@ -128,6 +128,14 @@ def firewalld_rich_rules(ipsets, ports):
     return rules
 
 
+def _sync(command, kind, wanted, present):
+    """One firewall-cmd command adding what is missing (--add-<kind>=), one removing the rest."""
+    add = [value for value in wanted if value not in present]
+    remove = [value for value in present if value not in wanted]
+    return ([command + ['--add-%s=%s' % (kind, value) for value in add]] if add else []) \
+        + ([command + ['--remove-%s=%s' % (kind, value) for value in remove]] if remove else [])
+
+
 def firewalld_plan(state_lines, ipset4, ipset6, policy, nodes4, nodes6, ports):
     """The firewall-cmd commands that make firewalld's runtime and permanent configurations hold the
     role's two ipsets (node addresses), its policy (ingress zone ANY, egress zone HOST) and the policy's
@@ -154,13 +162,8 @@ def firewalld_plan(state_lines, ipset4, ipset6, policy, nodes4, nodes6, ports):
         flag = ['--permanent'] if mode == 'permanent' else []
         commands = []
         for ipset, wanted in ipsets:
-            present = found.get('%s entries %s' % (mode, ipset), [])
-            add = [entry for entry in wanted if entry not in present]
-            remove = [entry for entry in present if entry not in wanted]
-            if add:
-                commands.append(['firewall-cmd'] + flag + ['--ipset=' + ipset] + ['--add-entry=' + entry for entry in add])
-            if remove:
-                commands.append(['firewall-cmd'] + flag + ['--ipset=' + ipset] + ['--remove-entry=' + entry for entry in remove])
+            commands += _sync(['firewall-cmd'] + flag + ['--ipset=' + ipset], 'entry', wanted,
+                              found.get('%s entries %s' % (mode, ipset), []))
         for direction, zone in (('ingress', 'ANY'), ('egress', 'HOST')):
             present = found.get('%s %s' % (mode, direction), [])
             if zone not in present:
@@ -168,13 +171,8 @@ def firewalld_plan(state_lines, ipset4, ipset6, policy, nodes4, nodes6, ports):
             for other in present:
                 if other != zone:
                     commands.append(['firewall-cmd'] + flag + ['--policy=' + policy, '--remove-%s-zone=%s' % (direction, other)])
-        present = found.get(mode + ' rules', [])
-        add = [rule for rule in wanted_rules if rule not in present]
-        remove = [rule for rule in present if rule not in wanted_rules]
-        if add:
-            commands.append(['firewall-cmd'] + flag + ['--policy=' + policy] + ['--add-rich-rule=' + rule for rule in add])
-        if remove:
-            commands.append(['firewall-cmd'] + flag + ['--policy=' + policy] + ['--remove-rich-rule=' + rule for rule in remove])
+        commands += _sync(['firewall-cmd'] + flag + ['--policy=' + policy], 'rich-rule', wanted_rules,
+                          found.get(mode + ' rules', []))
         plan[mode] = commands
     return plan
 
