@@ -296,6 +296,23 @@ def test_docker_285_output_parses_as_2010_does():
     assert problems == [] and summary['version_skew'] is False
 
 
+def test_docker_261_outputs_healthy_drained_and_a_worker_down():
+    # Recorded on two Debian trixie nodes, docker.io 26.1.5 (engine and CLI), from the manager.
+    nodes = nodes_of('node_ls_261_healthy.jsonl')
+    assert [(n['hostname'], n['engine_version'], n['manager_status'], n['self'], n['status'], n['availability'])
+            for n in nodes] == [('rec1', '26.1.5+dfsg1', 'Leader', True, 'Ready', 'Active'),
+                                ('rec2', '26.1.5+dfsg1', '', False, 'Ready', 'Active')]
+    summary, problems = swarm_health.evaluate(nodes, expected_nodes=['rec1', 'rec2'])
+    assert problems == [] and summary['version_skew'] is False and summary['leader'] == 'rec1'
+
+    summary, problems = evaluate('node_ls_261_drain.jsonl', expected_nodes=['rec1', 'rec2'])
+    assert problems == ['rec2: availability Drain']
+    assert evaluate('node_ls_261_drain.jsonl', expected_nodes=['rec1', 'rec2'], require_active=False)[1] == []
+
+    summary, problems = evaluate('node_ls_261_worker_down.jsonl', expected_nodes=['rec1', 'rec2'])
+    assert problems == ['rec2: status Down']
+
+
 def test_version_skew_of_a_recorded_three_version_cluster():
     # Recorded on molecule lifecycle: a 28.5 manager, workers on 26.1 (trixie) and 20.10 (bookworm).
     summary, problems = evaluate('node_ls_285_mixed_healthy.jsonl', expected_nodes=['manager1', 'worker1', 'worker2'])
