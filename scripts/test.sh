@@ -83,8 +83,9 @@ molecule_all() {
   # as the seed's (a newer manager). deploy always runs a 28.5 manager and a 26.1 worker.
   local release=${HSW_DEBIAN_RELEASE:-bookworm}
   export HSW_NODE_IMAGE=${HSW_NODE_IMAGE:-hsw-node:$release}
-  export HSW_MANAGER_IMAGE=hsw-node:${HSW_MANAGER_RELEASE:-$release}
-  export HSW_WORKER_IMAGE=hsw-node:${HSW_WORKER_RELEASE:-$release}
+  export HSW_MANAGER_IMAGE=${HSW_MANAGER_RELEASE:+hsw-node:$HSW_MANAGER_RELEASE}
+  export HSW_WORKER_IMAGE=${HSW_WORKER_RELEASE:+hsw-node:$HSW_WORKER_RELEASE}
+  : "${HSW_MANAGER_IMAGE:=$HSW_NODE_IMAGE}" "${HSW_WORKER_IMAGE:=$HSW_NODE_IMAGE}"
   scripts/lab-image.sh all
   local -a releases=("${HSW_MANAGER_RELEASE:-$release}" "${HSW_WORKER_RELEASE:-$release}")
   case " ${HSW_MOLECULE_SCENARIOS:-deploy} " in

@@ -26,29 +26,13 @@ def swarm_firewall_nodes(hosts, hostvars):
     }
 
 
-def swarm_firewall_ufw_plan(tuple_lines, nodes, ports, comment, active):
-    return firewall_plan.ufw_plan(tuple_lines, nodes, ports, comment, active)
-
-
-def swarm_firewall_firewalld_plan(state_lines, ipset4, ipset6, policy, nodes4, nodes6, ports):
-    return firewall_plan.firewalld_plan(state_lines, ipset4, ipset6, policy, nodes4, nodes6, ports)
-
-
-def swarm_firewall_nft_targets(ruleset, wanted_chains, own_chain):
-    return firewall_plan.nft_targets(ruleset, wanted_chains, own_chain)
-
-
-def swarm_firewall_nft_plan(ruleset, targets, name, nodes4, nodes6, ports, comment, rules_file):
-    return firewall_plan.nft_plan(ruleset, targets, name, nodes4, nodes6, ports, comment, rules_file)
-
-
 class FilterModule(object):
 
     def filters(self):
         return {
             'swarm_firewall_nodes': swarm_firewall_nodes,
-            'swarm_firewall_ufw_plan': swarm_firewall_ufw_plan,
-            'swarm_firewall_firewalld_plan': swarm_firewall_firewalld_plan,
-            'swarm_firewall_nft_targets': swarm_firewall_nft_targets,
-            'swarm_firewall_nft_plan': swarm_firewall_nft_plan,
+            'swarm_firewall_ufw_plan': firewall_plan.ufw_plan,
+            'swarm_firewall_firewalld_plan': firewall_plan.firewalld_plan,
+            'swarm_firewall_nft_targets': firewall_plan.nft_targets,
+            'swarm_firewall_nft_plan': firewall_plan.nft_plan,
         }

@@ -53,16 +53,6 @@ def split_addresses(addresses):
     return nodes4, nodes6
 
 
-def swarm_ports(manager, data_path_port, encrypted_overlays):
-    """The swarm's ports as {proto, port} (port 0 for ESP, which has none); 2377 only on a manager."""
-    ports = [{'proto': 'tcp', 'port': 2377}] if manager else []
-    ports += [{'proto': 'tcp', 'port': 7946}, {'proto': 'udp', 'port': 7946},
-              {'proto': 'udp', 'port': int(data_path_port)}]
-    if encrypted_overlays:
-        ports.append({'proto': 'esp', 'port': 0})
-    return ports
-
-
 # ufw ---------------------------------------------------------------------------------------------
 
 def ufw_plan(tuple_lines, nodes, ports, comment, active):

@@ -12,14 +12,9 @@ from ansible_collections.homelab.swarm.plugins.module_utils import firewall_plan
 
 COMMENT = 'homelab.swarm'
 COMMENT_HEX = 'comment=' + COMMENT.encode().hex()
-MANAGER_PORTS = plan.swarm_ports(True, 4789, False)
-
-
-def test_swarm_ports_open_2377_on_managers_only_and_esp_when_asked():
-    assert [p['port'] for p in plan.swarm_ports(True, 4789, False)] == [2377, 7946, 7946, 4789]
-    worker = plan.swarm_ports(False, '4790', True)
-    assert worker == [{'proto': 'tcp', 'port': 7946}, {'proto': 'udp', 'port': 7946},
-                      {'proto': 'udp', 'port': 4790}, {'proto': 'esp', 'port': 0}]
+# The ports as swarm_firewall's nodes.yml gives them, on a worker and on a manager.
+WORKER_PORTS = [{'proto': 'tcp', 'port': 7946}, {'proto': 'udp', 'port': 7946}, {'proto': 'udp', 'port': 4789}]
+MANAGER_PORTS = [{'proto': 'tcp', 'port': 2377}] + WORKER_PORTS
 
 
 def test_node_addresses_prefer_an_advertised_ip_then_the_named_interface_then_the_default_route():
@@ -78,7 +73,7 @@ def test_ufw_ignores_rules_that_are_not_plain_allow_rules_from_one_source():
 
 
 def test_ufw_is_settled_when_every_rule_is_there():
-    ports = plan.swarm_ports(False, 4789, False)
+    ports = WORKER_PORTS
     lines = [tuple_line(p['proto'], p['port'], '192.0.2.10', COMMENT_HEX) for p in ports]
     assert plan.ufw_plan(lines, ['192.0.2.10'], ports, COMMENT, active=True) == {'enable': False, 'add': [], 'remove': []}
 
@@ -175,7 +170,7 @@ def test_nft_first_run_writes_both_families_and_puts_the_jump_first():
     ruleset = [chain('input', policy='drop'), rule('input', 3, ACCEPT_SSH), rule('input', 4, DROP)]
     targets = plan.nft_targets(ruleset, [], 'homelab_swarm')
     found = plan.nft_plan(ruleset, targets, 'homelab_swarm', ['192.0.2.10'], ['2001:db8::5'],
-                          plan.swarm_ports(False, 4789, False), COMMENT, '/etc/nftables.d/hs.nft')
+                          WORKER_PORTS, COMMENT, '/etc/nftables.d/hs.nft')
     assert found['missing'] == [] and found['live_ok'] is False
     table = found['tables'][0]
     assert [s['name'] for s in table['sets']] == ['homelab_swarm_nodes4', 'homelab_swarm_nodes6']
@@ -188,7 +183,7 @@ def test_nft_first_run_writes_both_families_and_puts_the_jump_first():
 
 
 def live_ruleset(jump_after_drop=False, elements=('192.0.2.10',)):
-    ports = plan.swarm_ports(False, 4789, False)
+    ports = WORKER_PORTS
     own_rules = [rule('homelab_swarm', 20 + index, [], comment='homelab.swarm %s/%s ipv4' % (p['port'], p['proto']))
                  for index, p in enumerate(ports)]
     input_rules = [rule('input', 3, ACCEPT_SSH), rule('input', 4, DROP)]
@@ -201,7 +196,7 @@ def live_ruleset(jump_after_drop=False, elements=('192.0.2.10',)):
 
 
 def test_nft_settled_ruleset_needs_nothing_but_a_jump_behind_a_drop_is_moved():
-    ports = plan.swarm_ports(False, 4789, False)
+    ports = WORKER_PORTS
     targets = [{'family': 'ip', 'table': 'filter', 'chain': 'input'}]
     found = plan.nft_plan(live_ruleset(), targets, 'homelab_swarm', ['192.0.2.10'], [], ports, COMMENT, '/f.nft')
     assert found['live_ok'] is True
@@ -219,7 +214,7 @@ def test_nft_settled_ruleset_needs_nothing_but_a_jump_behind_a_drop_is_moved():
 
 
 def test_nft_leftovers_of_a_table_that_no_longer_filters_are_deleted_and_missing_chains_named():
-    ports = plan.swarm_ports(False, 4789, False)
+    ports = WORKER_PORTS
     found = plan.nft_plan(live_ruleset(), [{'family': 'inet', 'table': 'other', 'chain': 'in'}], 'homelab_swarm',
                           ['192.0.2.10'], [], ports, COMMENT, '/f.nft')
     assert found['missing'] == ['inet other in']

@@ -37,6 +37,12 @@ def evaluate(name, **kwargs):
     return swarm_health.evaluate(nodes_of(name), **kwargs)
 
 
+def rows(nodes):
+    """(hostname, engine version, manager status, self, status, availability) of each parsed node."""
+    return [(n['hostname'], n['engine_version'], n['manager_status'], n['self'], n['status'], n['availability'])
+            for n in nodes]
+
+
 # ---------------------------------------------------------------------------
 # Parsing
 # ---------------------------------------------------------------------------
@@ -289,9 +295,8 @@ def test_version_skew_as_a_problem():
 def test_docker_285_output_parses_as_2010_does():
     # Recorded on Debian forky's docker.io 28.5.2 (molecule default on forky).
     nodes = nodes_of('node_ls_285_healthy.jsonl')
-    assert [(n['hostname'], n['engine_version'], n['manager_status'], n['self'], n['status'], n['availability'])
-            for n in nodes] == [('manager1', '28.5.2+dfsg4', 'Leader', True, 'Ready', 'Active'),
-                                ('worker1', '28.5.2+dfsg4', '', False, 'Ready', 'Active')]
+    assert rows(nodes) == [('manager1', '28.5.2+dfsg4', 'Leader', True, 'Ready', 'Active'),
+                           ('worker1', '28.5.2+dfsg4', '', False, 'Ready', 'Active')]
     summary, problems = swarm_health.evaluate(nodes, expected_nodes=['manager1', 'worker1'])
     assert problems == [] and summary['version_skew'] is False
 
@@ -299,9 +304,8 @@ def test_docker_285_output_parses_as_2010_does():
 def test_docker_261_outputs_healthy_drained_and_a_worker_down():
     # Recorded on two Debian trixie nodes, docker.io 26.1.5 (engine and CLI), from the manager.
     nodes = nodes_of('node_ls_261_healthy.jsonl')
-    assert [(n['hostname'], n['engine_version'], n['manager_status'], n['self'], n['status'], n['availability'])
-            for n in nodes] == [('rec1', '26.1.5+dfsg1', 'Leader', True, 'Ready', 'Active'),
-                                ('rec2', '26.1.5+dfsg1', '', False, 'Ready', 'Active')]
+    assert rows(nodes) == [('rec1', '26.1.5+dfsg1', 'Leader', True, 'Ready', 'Active'),
+                           ('rec2', '26.1.5+dfsg1', '', False, 'Ready', 'Active')]
     summary, problems = swarm_health.evaluate(nodes, expected_nodes=['rec1', 'rec2'])
     assert problems == [] and summary['version_skew'] is False and summary['leader'] == 'rec1'
 
