@@ -101,7 +101,10 @@ from ansible.plugins.loader import lookup_loader
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.homelab.swarm.plugins.module_utils import compose
-from ansible_collections.homelab.swarm.plugins.module_utils.stack_plan import cross_stack_problems, plan_stack
+from ansible_collections.homelab.swarm.plugins.module_utils.stack_plan import cross_stack_problems, plain_data, plan_stack
+
+# The options plan_stack takes as they are.
+PLANNER_OPTIONS = ('config_names', 'secret_names', 'service_defaults', 'guarded_secrets', 'nodes')
 
 HEADER = (
     "# Stack {name}, written by homelab.swarm.swarm_stack{origin}. Do not edit: the next run overwrites it.\n"
@@ -114,13 +117,16 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         self._variables = variables or {}
+        # Read once into plain dicts and lists: ansible-core's lazily templated containers render
+        # again on every copy, and the planner copies the services many times.
+        self._planner_options = dict((name, plain_data(self.get_option(name))) for name in PLANNER_OPTIONS)
         stacks = []
-        for term in terms:
+        for term in plain_data(terms):
             stacks.extend(term if isinstance(term, list) else [term])
         if self.get_option('result') == 'env':
             return [self._env(stack)[0] for stack in stacks]
         plans = [self._plan(stack) for stack in stacks]
-        return cross_stack_problems(plans, self.get_option('overlay_networks'))
+        return cross_stack_problems(plans, plain_data(self.get_option('overlay_networks')))
 
     # Paths: absolute as they are; relative ones in the inventory directory, else Ansible's search path.
     def _find(self, path, subdir):
@@ -194,12 +200,7 @@ class LookupModule(LookupBase):
             env, env_problems = self._env(stack)
             if stack.get('state', 'present') == 'present' and stack.get('compose'):
                 sources = self._sources(stack)
-        plan = plan_stack(
-            stack, sources=sources, env=env,
-            config_names=self.get_option('config_names'), secret_names=self.get_option('secret_names'),
-            service_defaults=self.get_option('service_defaults'), guarded_secrets=self.get_option('guarded_secrets'),
-            read_file=self._read, nodes=self.get_option('nodes'),
-        )
+        plan = plan_stack(stack, sources=sources, env=env, read_file=self._read, **self._planner_options)
         plan['problems'] = env_problems + plan['problems']
         plan['text'] = None
         if plan['document'] is not None:

@@ -43,6 +43,15 @@ _BLOCKS = ('volumes', 'tmpfs', 'extra_hosts', 'dns', 'sysctls', 'ulimits', 'heal
 HASH_LENGTH = 12
 
 
+def plain_data(value):
+    """The value with every mapping a dict and every list or tuple a list, all the way down."""
+    if isinstance(value, dict):
+        return dict((key, plain_data(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return value
+
+
 def _combine(base, override):
     """Ansible's combine(recursive=true): mappings merged, everything else replaced."""
     if not isinstance(base, dict) or not isinstance(override, dict):

@@ -106,6 +106,8 @@ options:
       - The same tasks must keep running for 5 seconds, as with C(docker service update --detach=false), so that a
         crash-looping task seen running between two restarts does not count as converged. A stack first seen
         converged at O(wait_timeout) is looked at once more, 5 seconds later.
+      - When the deploy changed no service, one look that finds every service converged is enough: no task was
+        replaced, so there is nothing to hold.
       - The failure names each failing task with its node and error, and the last O(logs_tail) lines of each failing
         service's logs.
     type: bool
@@ -305,9 +307,10 @@ class StackDeployer(object):
                     changes[name] = diff_paths(before[name], after[name])
         rolled = [name for name in after if name in before
                   and before[name].get('TaskTemplate') != after[name].get('TaskTemplate')]
-        waited = self.wait(rolled) if params['wait'] else None
+        touched = bool(created) or any(state != 'unchanged' for state in services.values())
+        waited = self.wait(rolled, hold=touched) if params['wait'] else None
         removed = self.prune_configs(after)
-        changed = bool(created or removed) or any(state != 'unchanged' for state in services.values())
+        changed = touched or bool(removed)
         result = dict(changed=changed, services=services, changes=changes, networks_kept=[], stdout=out,
                       configs_created=created, configs_removed=removed)
         if waited is not None:
@@ -370,9 +373,10 @@ class StackDeployer(object):
         """The services whose running tasks are not the ones held before."""
         return sorted(name for name in tasks if tasks[name] != held.get(name))
 
-    def wait(self, rolled):
+    def wait(self, rolled, hold=True):
         """Until every service runs its desired tasks, and the same tasks for STABLE_SECONDS (as the docker
-        CLI's own wait does): a crash-looping task is Running for a moment between two restarts."""
+        CLI's own wait does): a crash-looping task is Running for a moment between two restarts.
+        Without hold (the deploy replaced no task), a first look that finds nothing to wait for ends it."""
         params = self.module.params
         start = time.time()
         deadline = start + params['wait_timeout']
@@ -386,6 +390,8 @@ class StackDeployer(object):
             if waiting:
                 held, restarting = None, []
             elif any(state['update'] in UPDATE_FAILED for state in states.values()):
+                break
+            elif not hold and not first:
                 break
             else:
                 tasks = self.running_tasks(states)

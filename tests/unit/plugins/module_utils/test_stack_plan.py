@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.homelab.swarm.plugins.module_utils.stack_plan import cross_stack_problems, plan_stack
+from ansible_collections.homelab.swarm.plugins.module_utils.stack_plan import cross_stack_problems, plain_data, plan_stack
 
 # The seed's auth-server, as its docker-compose.yml has it.
 SEED = {
@@ -270,3 +270,15 @@ def test_cross_stack_problems():
     assert any('creates network internal, which swarm_networks_overlays creates too' in p for p in a['problems'])
     assert any('Stack other creates network dev_shared, which stack dev creates too' in p for p in b['problems'])
     assert 'Stack dev is listed more than once in swarm_stacks.' in c['problems']
+
+
+def test_plain_data_gives_plain_dicts_and_lists_all_the_way_down():
+    class Lazy(dict):
+        pass
+
+    class LazyList(list):
+        pass
+
+    value = plain_data(Lazy(a=LazyList([Lazy(b=(1, 2))]), c='x'))
+    assert value == {'a': [{'b': [1, 2]}], 'c': 'x'}
+    assert type(value) is dict and type(value['a']) is list and type(value['a'][0]) is dict

@@ -108,6 +108,36 @@ def test_an_unchanged_stack_reports_no_change():
     assert result['services'] == {'app_web': 'unchanged'}
 
 
+def test_an_unchanged_converged_stack_is_looked_at_once():
+    same = spec('app_web')
+    kind, result, calls, left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}},
+        [QUIET, inspect(same), EMPTY, QUIET, inspect(same),
+         ls(('app_web', '1/1')), inspect(same, update={'State': 'completed'}),
+         EMPTY])  # config ls: nothing to prune
+    assert kind == 'exit', result
+    assert result['changed'] is False
+    assert result['waited']['services'] == []
+    assert not [cmd for cmd, _kwargs in calls if cmd[1:3] == ['service', 'ps']], 'no task was held'
+    assert not left
+
+
+def test_an_unchanged_stack_still_converging_is_held_as_after_a_rollout():
+    same = spec('app_web')
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}},
+        [QUIET, inspect(same), EMPTY, QUIET, inspect(same),
+         ls(('app_web', '0/1')), inspect(same),
+         ls(('app_web', '1/1')), inspect(same), running('t1'),
+         ls(('app_web', '1/1')), inspect(same), running('t1'),
+         ls(('app_web', '1/1')), inspect(same), running('t1'),
+         EMPTY])
+    assert kind == 'exit', result
+    assert result['changed'] is False
+    assert result['waited']['services'] == ['app_web']
+    assert not left
+
+
 def test_an_undefined_variable_fails_before_any_command_naming_it():
     kind, result, calls, _left = run({'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1'}}, [])
     assert kind == 'fail'
