@@ -106,8 +106,8 @@ options:
       - The same tasks must keep running for 5 seconds, as with C(docker service update --detach=false), so that a
         crash-looping task seen running between two restarts does not count as converged. A stack first seen
         converged at O(wait_timeout) is looked at once more, 5 seconds later.
-      - When the deploy changed no service, one look that finds every service converged is enough: no task was
-        replaced, so there is nothing to hold.
+      - When the deploy changed no service, one look that finds every service converged is enough, because no task was
+        replaced and there is nothing to hold.
       - The failure names each failing task with its node and error, and the last O(logs_tail) lines of each failing
         service's logs.
     type: bool

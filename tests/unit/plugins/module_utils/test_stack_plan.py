@@ -281,4 +281,4 @@ def test_plain_data_gives_plain_dicts_and_lists_all_the_way_down():
 
     value = plain_data(Lazy(a=LazyList([Lazy(b=(1, 2))]), c='x'))
     assert value == {'a': [{'b': [1, 2]}], 'c': 'x'}
-    assert type(value) is dict and type(value['a']) is list and type(value['a'][0]) is dict
+    assert [value.__class__, value['a'].__class__, value['a'][0].__class__] == [dict, list, dict]
