@@ -189,6 +189,7 @@ stdout:
 """
 
 import json
+import os
 import re
 import time
 
@@ -245,14 +246,21 @@ class StackDeployer(object):
     def __init__(self, module):
         self.module = module
         self.name = module.params['name']
+        # The services a wait is for, named when the engine stops answering during it.
+        self.waiting = None
 
     def run(self, args, data=None, check=True):
         command = docker_command(self.module, args)
         rc, out, err = self.module.run_command(command, data=data, binary_data=False,
                                                environ_update={'LC_ALL': 'C'})
         if check and rc != 0:
-            self.module.fail_json(msg='Stack %s: %s' % (self.name, cli_error(rc, out, err, ' '.join(args[:3])).msg),
-                                  stdout=out, stderr=err)
+            error = cli_error(rc, out, err, ' '.join(args[:3])).msg
+            if self.waiting is not None:
+                self.module.fail_json(
+                    msg='Stack %s: lost the engine on %s while waiting for %s: %s' % (
+                        self.name, os.uname()[1], ', '.join(self.waiting) or 'its services to hold', error),
+                    stdout=out, stderr=err)
+            self.module.fail_json(msg='Stack %s: %s' % (self.name, error), stdout=out, stderr=err)
         return rc, out, err
 
     def service_specs(self):
@@ -382,11 +390,13 @@ class StackDeployer(object):
         deadline = start + params['wait_timeout']
         first = None
         held, held_since, restarting = None, None, []
+        self.waiting = sorted(rolled)
         while True:
             states = self.service_states()
             waiting = self.waiting_for(states, rolled, time.time() - start >= ROLLOUT_GRACE)
             if first is None:
                 first = waiting
+            self.waiting = waiting or sorted(states)
             if waiting:
                 held, restarting = None, []
             elif any(state['update'] in UPDATE_FAILED for state in states.values()):
@@ -412,6 +422,7 @@ class StackDeployer(object):
                     restarting = self.restarted(tasks, held)
                 break
             time.sleep(max(1, params['poll_interval']))
+        self.waiting = None
         failing = sorted(set(name for name, state in states.items()
                              if state['running'] != state['desired'] or state['update'] in UPDATE_FAILED)
                          | set(restarting))

@@ -13,6 +13,7 @@ line with ID, Mode, Name and Replicas.
 from __future__ import annotations
 
 import json
+import os
 
 from unittest import mock
 
@@ -136,6 +137,18 @@ def test_an_unchanged_stack_still_converging_is_held_as_after_a_rollout():
     assert result['changed'] is False
     assert result['waited']['services'] == ['app_web']
     assert not left
+
+
+def test_an_engine_lost_during_the_wait_fails_naming_the_host_and_the_services():
+    before, after = spec('app_web'), spec('app_web', image='app:2')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+        [QUIET, inspect(before), EMPTY, QUIET, inspect(after),
+         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}),
+         (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')])
+    assert kind == 'fail'
+    assert result['msg'].startswith('Stack app: lost the engine on %s while waiting for app_web: ' % os.uname()[1])
+    assert 'Cannot connect to the Docker daemon' in result['msg']
 
 
 def test_an_undefined_variable_fails_before_any_command_naming_it():
