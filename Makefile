@@ -1,5 +1,5 @@
 # The two commands of the README: `make lab` and `make test`.
-.PHONY: setup lab lab-down test lint units molecule
+.PHONY: setup lab lab-down test lint units molecule faults
 
 setup:
 	scripts/setup.sh
@@ -23,3 +23,8 @@ units: setup
 
 molecule: setup
 	scripts/test.sh molecule
+
+# The faults scenario (issue 18): interrupted runs, a partition, a lost manager. About 22 minutes,
+# so not in `make test`.
+faults: setup
+	HSW_MOLECULE_SCENARIOS=faults scripts/test.sh molecule

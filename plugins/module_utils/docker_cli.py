@@ -108,9 +108,20 @@ def classify_cli_error(text):
     return ERROR_OTHER
 
 
+# A sentence said again right after itself, as `docker service ps` does once per service it was given.
+_REPEATED_SENTENCE = re.compile(r'(\S[^\n]*?[.?!])(?:\s+\1)+')
+
+
+def without_repeats(text):
+    """Return C(text) with each run of one sentence repeated back to back said once."""
+    if len(text) > 4000:  # the pattern backtracks; long outputs are kept as they are
+        return text
+    return _REPEATED_SENTENCE.sub(r'\1', text)
+
+
 def cli_error(rc, stdout, stderr, what):
     """Build the DockerCLIError for a failed run of the command C(what), for example V(docker node ls)."""
-    detail = ' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split())
+    detail = without_repeats(' '.join(((stderr or '').strip() or (stdout or '').strip() or 'no output').split()))
     kind = classify_cli_error(detail)
     if kind == ERROR_WORKER:
         msg = ('This host is a swarm worker, not a manager: run the module on a swarm manager '

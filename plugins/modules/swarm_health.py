@@ -171,7 +171,7 @@ problems:
   type: list
   elements: str
   sample:
-    - "worker1: status Down"
+    - "worker1: status Down (heartbeat failure, since 13:23:36 UTC, 42 s ago)"
     - "manager2: manager Unreachable"
     - "worker2: expected but not in the swarm"
 attempts:
@@ -223,6 +223,22 @@ nodes:
       description: Whether this is the node the module ran on.
       type: bool
       sample: true
+    status_message:
+      description:
+        - What the manager says about the node's status, from C(docker node inspect).
+        - Returned for the nodes that are not V(Ready), when the swarm was found unhealthy. Also added to the node's
+          problem in RV(problems).
+      type: str
+      returned: when the node is not Ready and the swarm is unhealthy
+      sample: heartbeat failure
+    status_since:
+      description:
+        - When the node's status last changed (C(UpdatedAt) of C(docker node inspect)), in UTC.
+        - Docker does not give the time of a node's last heartbeat; this is the nearest time it gives, set when
+          the manager marked the node down. RV(problems) says how many seconds ago that was.
+      type: str
+      returned: when the node is not Ready and the swarm is unhealthy
+      sample: "2026-12-04T13:23:36.682433267Z"
 summary:
   description: Counts and lists computed from RV(nodes).
   returned: always
@@ -289,7 +305,10 @@ summary:
       sample: false
 """
 
+import calendar
+import json
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -298,6 +317,7 @@ from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
     ERROR_TIMEOUT,
     JSON_FORMAT,
     docker_cli_argument_spec,
+    docker_command,
     exit_with_result,
     field_text,
     json_fields,
@@ -386,7 +406,9 @@ def _label(node, entries_by_host):
 
 def evaluate(nodes, expected_nodes=None, require_ready=True, require_active=True, require_leader=True,
              min_managers=1, fail_on_unexpected=False, fail_on_version_skew=False):
-    """Check a parsed node list. Returns C((summary, problems)); the swarm is healthy when C(problems) is empty."""
+    """Check a parsed node list. Returns C((summary, problems)); the swarm is healthy when C(problems) is empty.
+
+    A node with a C(status_detail) (see down_details()) has it added to its status problem."""
     expected_nodes = [name for name in (expected_nodes or []) if name]
     problems = []
 
@@ -422,7 +444,8 @@ def evaluate(nodes, expected_nodes=None, require_ready=True, require_active=True
                     node['hostname'], len(entries),
                     ', '.join('%s %s' % (entry['id'], entry['status'] or 'no status') for entry in entries)))
             else:
-                problems.append('%s: status %s' % (node['hostname'], node['status'] or 'missing'))
+                problems.append('%s: status %s%s' % (node['hostname'], node['status'] or 'missing',
+                                                     ' (%s)' % node['status_detail'] if node.get('status_detail') else ''))
         if require_active and node['availability'].lower() != AVAILABILITY_ACTIVE:
             problems.append('%s: availability %s' % (node['hostname'], node['availability'] or 'missing'))
 
@@ -500,6 +523,67 @@ def empty_summary():
     }
 
 
+GO_TIME = re.compile(r'^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?Z$')
+
+
+def go_time_seconds(text):
+    """Seconds since the epoch of a UTC time as the Docker API gives it (RFC 3339, nanoseconds), or None."""
+    match = GO_TIME.match(field_text(text))
+    if not match:
+        return None
+    return calendar.timegm(tuple(int(part) for part in match.groups()) + (0, 0, 0))
+
+
+def down_details(inspected, now):
+    """node ID -> C({message, since, seconds}) from C(docker node inspect) of nodes that are not Ready.
+
+    Docker does not give the time of a node's last heartbeat; the time its status last changed (the node
+    object's UpdatedAt, set when the manager marked it down) is the nearest it gives.
+    """
+    details = {}
+    for node in inspected:
+        status = node.get('Status') or {}
+        since = node.get('UpdatedAt')
+        seconds = go_time_seconds(since)
+        details[node.get('ID')] = {
+            'message': field_text(status.get('Message')),
+            'since': since,
+            'seconds': None if seconds is None else max(0, int(now - seconds)),
+        }
+    return details
+
+
+def describe(detail):
+    """The words a status problem gets from down_details(): C(heartbeat failure, since 13:23:36 UTC, 42 s ago)."""
+    words = [detail['message']] if detail.get('message') else []
+    if detail.get('seconds') is not None:
+        words.append('since %s UTC, %d s ago' % (GO_TIME.match(detail['since']).expand(r'\4:\5:\6'), detail['seconds']))
+    return ', '.join(words)
+
+
+def add_down_details(module, result, now):
+    """The message and status time of each node that is not Ready, from one C(docker node inspect) after the
+    wait: added to its entry in C(nodes) (RV(nodes[].status_message), RV(nodes[].status_since)) and to its
+    problem. The inspect is best effort: without it the problems stay as they were."""
+    down = [node for node in result['nodes'] if node['status'].lower() != STATUS_READY]
+    if not down:
+        return
+    rc, out, _err = module.run_command(docker_command(module, ['node', 'inspect'] + [node['id'] for node in down]),
+                                       environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        return
+    try:
+        details = down_details(json.loads(out), now)
+    except (ValueError, TypeError, AttributeError):
+        return
+    for node in down:
+        detail = details.get(node['id'])
+        if detail:
+            node['status_message'] = detail['message']
+            node['status_since'] = detail['since']
+            node['status_detail'] = describe(detail)
+
+
 CHECK_OPTIONS = ('expected_nodes', 'require_ready', 'require_active', 'require_leader', 'min_managers',
                  'fail_on_unexpected', 'fail_on_version_skew')
 
@@ -539,6 +623,11 @@ def main():
     if params['min_managers'] < 0:
         module.fail_json(msg='min_managers must be 0 or more, got %d' % params['min_managers'])
     command, result = poll_docker_cli(module, NODE_LS, lambda run: check_once(run, params))
+    if not result['met'] and result['nodes']:
+        add_down_details(module, result, time.time())
+        result['problems'] = evaluate(result['nodes'], **dict((name, params[name]) for name in CHECK_OPTIONS))[1]
+        for node in result['nodes']:
+            node.pop('status_detail', None)
     returns = dict(healthy=result['met'], nodes=result['nodes'], summary=result['summary'])
     exit_with_result(module, command, result, returns, unmet='Swarm unhealthy',
                      unreadable='Could not read the swarm node list', fail_when_unmet=params['fail_on_unhealthy'])

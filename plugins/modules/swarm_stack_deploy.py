@@ -197,6 +197,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.swarm.plugins.module_utils.compose import InterpolationError, interpolate_document
 from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
+    ERROR_DAEMON,
+    ERROR_NO_LEADER,
+    ERROR_TIMEOUT,
     cli_error,
     docker_cli_argument_spec,
     docker_command,
@@ -213,6 +216,8 @@ ROLLOUT_GRACE = 10
 STABLE_SECONDS = 5
 # Marks the configs this module created, so that it only ever removes its own.
 OWNER = 'io.homelab.swarm.stack'
+# CLI failures that mean the manager's engine (or its control plane) stopped answering.
+ENGINE_LOST = (ERROR_DAEMON, ERROR_NO_LEADER, ERROR_TIMEOUT)
 
 
 def comparable(spec):
@@ -248,13 +253,21 @@ class StackDeployer(object):
         self.name = module.params['name']
         # The services a wait is for, named when the engine stops answering during it.
         self.waiting = None
+        # The services a deploy is sending, named when the engine stops answering during it.
+        self.deploying = None
 
     def run(self, args, data=None, check=True):
         command = docker_command(self.module, args)
         rc, out, err = self.module.run_command(command, data=data, binary_data=False,
                                                environ_update={'LC_ALL': 'C'})
         if check and rc != 0:
-            error = cli_error(rc, out, err, ' '.join(args[:3])).msg
+            failure = cli_error(rc, out, err, ' '.join(args[:3]))
+            error = failure.msg
+            if self.deploying is not None and failure.kind in ENGINE_LOST:
+                self.module.fail_json(
+                    msg='Stack %s: lost the engine on %s while deploying %s: %s' % (
+                        self.name, os.uname()[1], ', '.join(self.deploying), error),
+                    stdout=out, stderr=err)
             if self.waiting is not None:
                 self.module.fail_json(
                     msg='Stack %s: lost the engine on %s while waiting for %s: %s' % (
@@ -301,7 +314,12 @@ class StackDeployer(object):
             args.append('--prune')
         if params['with_registry_auth']:
             args.append('--with-registry-auth')
+        self.deploying = sorted(wanted)
         _rc, out, _err = self.run(args + [self.name], data=json.dumps(document))
+        self.deploying = None
+        if params['wait']:
+            # From here on the run waits for the stack: an engine lost now is reported as lost during the wait.
+            self.waiting = sorted(wanted)
         after = self.service_specs()
         services, changes = {}, {}
         for name in sorted(set(before) | set(after)):
@@ -326,7 +344,8 @@ class StackDeployer(object):
         return result
 
     def service_states(self):
-        """name -> {replicas, running, desired, update, message} of the stack's services."""
+        """name -> {replicas, running, desired, current, update, message} of the stack's services, where
+        current holds the IDs of the running tasks that run the service's spec as it is now."""
         _rc, out, _err = self.run(['service', 'ls', '--filter', 'label=%s=%s' % (NAMESPACE, self.name),
                                    '--format', '{{json .}}'])
         rows = [json.loads(line) for line in out.splitlines() if line.strip()]
@@ -334,6 +353,7 @@ class StackDeployer(object):
             return {}
         _rc, inspected, _err = self.run(['service', 'inspect'] + [row['ID'] for row in rows])
         updates = dict((service['Spec']['Name'], service.get('UpdateStatus') or {}) for service in json.loads(inspected))
+        current = self.current_tasks([row['Name'] for row in rows])
         states = {}
         for row in rows:
             if 'job' in (row.get('Mode') or ''):
@@ -344,6 +364,7 @@ class StackDeployer(object):
                 'replicas': row.get('Replicas'),
                 'running': int(counts.group(1)) if counts else 0,
                 'desired': int(counts.group(2)) if counts else 1,
+                'current': current.get(row['Name'], set()),
                 'update': update.get('State') or '',
                 'message': update.get('Message') or '',
             }
@@ -355,17 +376,21 @@ class StackDeployer(object):
         for name, state in states.items():
             if state['update'] in UPDATE_BUSY:
                 waiting.append(name)
-            elif state['running'] != state['desired'] and state['update'] not in UPDATE_FAILED:
+            elif state['update'] in UPDATE_FAILED:
+                continue
+            elif state['running'] != state['desired'] or len(state['current']) < state['desired']:
+                # A task of an earlier spec still running: a rollout that a killed or concurrent run started
+                # goes on, with no update status once a deploy sent the same spec again.
                 waiting.append(name)
             elif name in rolled and not state['update'] and not grace_over:
                 waiting.append(name)
         return sorted(waiting)
 
-    def running_tasks(self, services):
-        """service -> the IDs of its tasks that run now."""
-        if not services:
-            return {}
-        _rc, out, _err = self.run(['service', 'ps', '--filter', 'desired-state=running',
+    def current_tasks(self, services):
+        """service -> the IDs of its running tasks that are up to date with its spec. `_up-to-date` is
+        the task filter the docker CLI's own converge wait uses; docker_swarm_service_info has no such
+        filter, hence the CLI."""
+        _rc, out, _err = self.run(['service', 'ps', '--filter', 'desired-state=running', '--filter', '_up-to-date=true',
                                    '--format', '{{.ID}} {{.Name}} {{.CurrentState}}'] + sorted(services), check=False)
         tasks = dict((name, set()) for name in services)
         for line in out.splitlines():
@@ -375,6 +400,10 @@ class StackDeployer(object):
                 if service in tasks:
                     tasks[service].add(fields[0])
         return tasks
+
+    @staticmethod
+    def current_of(states):
+        return dict((name, state['current']) for name, state in states.items())
 
     @staticmethod
     def restarted(tasks, held):
@@ -404,7 +433,7 @@ class StackDeployer(object):
             elif not hold and not first:
                 break
             else:
-                tasks = self.running_tasks(states)
+                tasks = self.current_of(states)
                 if held is None:
                     held, held_since, restarting = tasks, time.time(), []
                 else:
@@ -418,13 +447,14 @@ class StackDeployer(object):
                     # Converged at the last look only: one more look, STABLE_SECONDS later, confirms it.
                     time.sleep(STABLE_SECONDS)
                     states = self.service_states()
-                    tasks = self.running_tasks(states)
+                    tasks = self.current_of(states)
                     restarting = self.restarted(tasks, held)
                 break
             time.sleep(max(1, params['poll_interval']))
         self.waiting = None
         failing = sorted(set(name for name, state in states.items()
-                             if state['running'] != state['desired'] or state['update'] in UPDATE_FAILED)
+                             if state['running'] != state['desired'] or len(state['current']) < state['desired']
+                             or state['update'] in UPDATE_FAILED)
                          | set(restarting))
         waited = dict(seconds=int(round(time.time() - start)), services=first)
         if failing or waiting:
@@ -469,8 +499,10 @@ class StackDeployer(object):
         for name in failing:
             state = states.get(name, {})
             update = state.get('update')
-            lines.append('Service %s: %s tasks running%s' % (
+            stale = state.get('running', 0) - len(state.get('current', ()))
+            lines.append('Service %s: %s tasks running%s%s' % (
                 name, state.get('replicas', '?'),
+                ', %d of them on an earlier spec' % stale if stale > 0 else '',
                 (', update %s%s' % (update, (': ' + state['message']) if state.get('message') else '')) if update else ''))
             _rc, out, _err = self.run(['service', 'ps', '--no-trunc', '--format', '{{json .}}', name], check=False)
             for line in self.task_lines(out):

@@ -1,6 +1,7 @@
 """The deploy scenario's nodes, and runs of deploy.yml and site.yml as a CI job would make them."""
 
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -50,6 +51,28 @@ class Run:
         self.recap = {m.group(1): int(m.group(3)) for m in RECAP.finditer(output)}
 
 
+def run_on_a_terminal(command, env, answers):
+    """Runs a command on a pseudo-terminal, as a person at a shell would, typing each answer once its
+    prompt shows (ansible-playbook -K reads the password from the terminal): (rc, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(command[0], command, env)
+    output, pending = "", dict(answers)
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk.decode("utf-8", "replace")
+        for prompt in [prompt for prompt in pending if prompt in output]:
+            os.write(fd, (pending.pop(prompt) + "\n").encode())
+    os.close(fd)
+    _pid, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.replace("\r\n", "\n")
+
+
 @pytest.fixture(scope="session")
 def play(tmp_path_factory):
     """Runs homelab.swarm.<playbook> on an inventory of this scenario, with the worker's connection
@@ -57,7 +80,7 @@ def play(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("runs")
     counter = [0]
 
-    def run(playbook, *args, broken_worker=False, manager_only=False):
+    def run(playbook, *args, broken_worker=False, manager_only=False, become_password=None):
         counter[0] += 1
         inventory = workdir / ("inventory-%02d" % counter[0])
         inventory.mkdir()
@@ -74,11 +97,15 @@ def play(tmp_path_factory):
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
                    "homelab.swarm." + playbook, *args]
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                              check=False)
+        if become_password is None:
+            proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                  check=False)
+            rc, output = proc.returncode, proc.stdout
+        else:
+            rc, output = run_on_a_terminal(command, env, {"BECOME password: ": become_password})
         with open(workdir / ("run-%02d-%s.log" % (counter[0], playbook)), "w") as handle:
-            handle.write("$ %s\n%s" % (" ".join(command), proc.stdout))
-        print("%s %s: rc=%d (log %s)" % (playbook, " ".join(args), proc.returncode, workdir))
-        return Run(proc.returncode, proc.stdout)
+            handle.write("$ %s\n%s" % (" ".join(command), output))
+        print("%s %s: rc=%d (log %s)" % (playbook, " ".join(args), rc, workdir))
+        return Run(rc, output)
 
     return run

@@ -47,6 +47,25 @@ def test_the_worker_pulled_its_image_from_the_registry(manager, worker):
     assert served(worker) == "v1" and served(manager) == "v1"
 
 
+def test_site_run_by_a_user_whose_sudo_asks_for_a_password_with_K_changes_nothing(play, manager, worker):
+    """The README's -K: an admin user whose sudo asks for the password, as on most servers."""
+    password = "op-%06d" % random.randrange(10 ** 6)
+    for node in (manager, worker):
+        node.check_output(
+            "id hswop >/dev/null 2>&1 || useradd --create-home --shell /bin/bash hswop; echo 'hswop:%s' | chpasswd;"
+            " install -d -o hswop -g hswop -m 0700 ~hswop/.ssh;"
+            " install -o hswop -g hswop -m 0600 ~deploy/.ssh/authorized_keys ~hswop/.ssh/authorized_keys;"
+            " echo 'hswop ALL=(ALL) ALL' > /etc/sudoers.d/hswop; chmod 0440 /etc/sudoers.d/hswop" % password)
+    as_hswop = ("-e", "ansible_user=hswop")
+    without = play("site", *as_hswop)
+    assert without.rc != 0 and "sudo asks hswop for a password: run again with -K" in without.flat, without.output[-3000:]
+    run = play("site", *as_hswop, "-K", become_password=password)
+    assert run.rc == 0, run.output[-4000:]
+    assert {"hsw-mol6-manager1", "hsw-mol6-worker1"} <= set(run.recap), run.output[-3000:]
+    assert not any(run.recap.values()), "the run as hswop changed %s" % run.recap
+    assert password not in run.output
+
+
 def test_a_newer_manager_than_worker_and_the_health_module_names_the_skew(manager):
     """molecule.yml: the manager runs Docker 28.5 (Debian forky), the worker 26.1 (trixie)."""
     versions = {node["Hostname"]: node["EngineVersion"] for node in (

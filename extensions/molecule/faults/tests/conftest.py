@@ -138,12 +138,15 @@ class Lab:
         assert sorted(n["Hostname"] for n in nodes) == ["manager1", "worker1"], nodes
         assert all(n["Status"] == "Ready" and n["Availability"] == "Active" for n in nodes), nodes
         assert [n["ManagerStatus"] for n in nodes].count("Leader") == 1, nodes
+        self.assert_services_run_their_tasks()
+        return nodes
+
+    def assert_services_run_their_tasks(self):
         services = self.json_lines(self.manager, "docker service ls --format '{{json .}}'")
         assert services, "no service runs"
         short = [s["Name"] + " " + s["Replicas"] for s in services
                  if s["Replicas"].split("/")[0] != s["Replicas"].split("/")[1].split()[0]]
         assert not short, "services short of tasks: %s" % short
-        return nodes
 
     def wait_healthy(self, timeout=120):
         def healthy():

@@ -158,6 +158,21 @@ def test_classify_recorded_cli_errors(name, kind, fatal):
     assert ' '.join(fixture(name).split()) in error.msg
 
 
+def test_a_sentence_repeated_once_per_service_is_said_once():
+    # `docker service ps a b c` with the engine stopped under it, as the faults scenario saw it.
+    daemon = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
+    stderr = 'Status: %s\n%s\n%s, Code: 1\n' % (daemon, daemon, daemon)
+    error = docker_cli.cli_error(1, '', stderr, 'docker service ps')
+    assert error.kind == docker_cli.ERROR_DAEMON
+    assert error.msg.endswith('docker said: Status: %s, Code: 1' % daemon)
+    assert error.stderr == stderr
+
+
+def test_sentences_that_differ_are_all_kept():
+    text = 'service a not found. service b not found. service a not found.'
+    assert docker_cli.without_repeats(text) == text
+
+
 def test_classify_other_errors():
     assert docker_cli.classify_cli_error(PERMISSION_DENIED) == docker_cli.ERROR_PERMISSION
     assert docker_cli.classify_cli_error('unknown flag: --format') == docker_cli.ERROR_OTHER

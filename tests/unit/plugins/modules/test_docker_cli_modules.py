@@ -25,7 +25,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_health
 from ansible_collections.homelab.swarm.plugins.modules import swarm_service_status
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FailJson, fail_json, fixture, ok, run_main
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FailJson, err, fail_json, fixture, ok, run_main
 
 
 Case = collections.namedtuple('Case', [
@@ -38,6 +38,7 @@ Case = collections.namedtuple('Case', [
     'table',  # the good fixture in the default table format, and one of its column names
     'column',
     'json_literal',  # what the 20.10 CLI prints for --format json
+    'after_unmet',  # what the commands the module runs after an unmet check answer (swarm_health's node inspect)
 ])
 
 CASES = [
@@ -49,7 +50,8 @@ CASES = [
                       unmet='node_ls_2010_worker_down.jsonl',
                       table='node_ls_2010_healthy_table.txt',
                       column='HOSTNAME',
-                      json_literal='node_ls_2010_format_json_literal.txt'),
+                      json_literal='node_ls_2010_format_json_literal.txt',
+                      after_unmet=[err('err_2010_no_leader.txt')]),
                  id='swarm_health'),
     pytest.param(Case(module=swarm_service_status,
                       parse=swarm_service_status.parse_service_list,
@@ -59,7 +61,8 @@ CASES = [
                       unmet='service_ls_2010_derived_drain_started.jsonl',
                       table='service_ls_2010_derived_table.txt',
                       column='REPLICAS',
-                      json_literal='service_ls_2010_derived_format_json_literal.txt'),
+                      json_literal='service_ls_2010_derived_format_json_literal.txt',
+                      after_unmet=[]),
                  id='swarm_service_status'),
 ]
 
@@ -124,12 +127,13 @@ def test_module_runs_the_cli_found_with_the_c_locale(case):
 
 @pytest.mark.parametrize('case', CASES)
 def test_module_check_mode_reads_the_same_and_changes_nothing(case):
-    normal = run_main(case.module, case.params, [ok(case.unmet)])
-    checked = run_main(case.module, dict(case.params, _ansible_check_mode=True), [ok(case.unmet)])
+    normal = run_main(case.module, case.params, [ok(case.unmet)] + case.after_unmet)
+    checked = run_main(case.module, dict(case.params, _ansible_check_mode=True), [ok(case.unmet)] + case.after_unmet)
     assert normal[0] == checked[0] == 'fail'
     assert checked[1] == normal[1]
     assert checked[1]['changed'] is False
-    assert checked[2].call_args[0][1] == [DOCKER] + case.args + ['--format', '{{json .}}']
+    assert checked[2].call_args_list[0][0][1] == [DOCKER] + case.args + ['--format', '{{json .}}']
+    assert checked[2].call_count == 1 + len(case.after_unmet)
 
 
 @pytest.mark.parametrize('case', CASES)

@@ -12,8 +12,11 @@ the docker CLI source; see fixtures/README.md.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
+
+from unittest import mock
 
 import pytest
 
@@ -374,8 +377,9 @@ def test_module_healthy():
 
 
 def test_module_unhealthy_fails_listing_every_problem():
+    # The node inspect that would add the status message fails: the problems stay as the node list gives them.
     kind, result, run, fake_time = run_module({'expected_nodes': ['node1', 'node2', 'node3', 'node4', 'worker2']},
-                                              [ok('node_ls_2010_manager_unreachable.jsonl')])
+                                              [ok('node_ls_2010_manager_unreachable.jsonl'), err('err_2010_no_leader.txt')])
     assert kind == 'fail'
     assert result['msg'] == ('Swarm unhealthy: node3: status Down; node3: manager Unreachable; '
                              'worker2: expected but not in the swarm')
@@ -486,3 +490,41 @@ def test_module_rejects_bad_numbers(args, msg):
     assert kind == 'fail'
     assert result['msg'] == msg
     assert run.call_count == 0
+
+
+# A worker whose engine was stopped (lab, 20.10.24): node ls, and node inspect of the Down node read five
+# seconds after it was marked down.
+DOWN_AT = calendar.timegm((2026, 12, 4, 13, 24, 55, 0, 0, 0))
+
+
+def test_a_down_node_is_named_with_the_managers_message_and_how_long_ago_it_went_down():
+    with mock.patch.object(swarm_health, 'time', FakeTime(start=DOWN_AT + 42)):
+        kind, result, run, _fake_time = run_module(
+            {'expected_nodes': ['manager1', 'worker1']},
+            [ok('node_ls_2010_lab_worker_down.jsonl'), ok('node_inspect_2010_worker_down.json')])
+    assert kind == 'fail'
+    assert result['msg'] == 'Swarm unhealthy: worker1: status Down (heartbeat failure, since 13:24:55 UTC, 42 s ago)'
+    assert run.call_args_list[1][0][1] == [DOCKER, 'node', 'inspect', '34un8iy5t6qp5yis5n7ew9q58']
+    worker = [node for node in result['nodes'] if node['hostname'] == 'worker1'][0]
+    assert worker['status_message'] == 'heartbeat failure'
+    assert worker['status_since'] == '2026-12-04T13:24:55.184808135Z'
+    assert 'status_detail' not in worker
+    manager = [node for node in result['nodes'] if node['hostname'] == 'manager1'][0]
+    assert 'status_message' not in manager
+
+
+def test_a_healthy_swarm_is_not_inspected():
+    kind, result, run, _fake_time = run_module({}, [ok('node_ls_2010_healthy.jsonl')])
+    assert kind == 'exit' and result['healthy']
+    assert run.call_count == 1
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('2026-12-04T13:24:55.184808135Z', DOWN_AT),
+    ('2026-12-04T13:24:55Z', DOWN_AT),
+    ('0001-01-01T00:00:00Z', calendar.timegm((1, 1, 1, 0, 0, 0, 0, 0, 0))),
+    ('yesterday', None),
+    (None, None),
+])
+def test_go_time_seconds(text, seconds):
+    assert swarm_health.go_time_seconds(text) == seconds

@@ -47,9 +47,11 @@ def service_ps(*tasks):
     return '\n'.join(json.dumps(task) for task in tasks)
 
 
-def running(task, service='app_web'):
-    """docker service ps --filter desired-state=running: one task of the service, running."""
-    return (0, '%s %s.1 Running 2 seconds ago\n' % (task, service), '')
+def running(*tasks, service='app_web'):
+    """docker service ps --filter desired-state=running --filter _up-to-date=true: the service's tasks
+    that run its spec as it is now, one per slot."""
+    return (0, ''.join('%s %s.%d Running 2 seconds ago\n' % (task, service, slot)
+                       for slot, task in enumerate(tasks, 1)), '')
 
 
 QUIET = (0, 'id-app_web\n', '')
@@ -114,12 +116,13 @@ def test_an_unchanged_converged_stack_is_looked_at_once():
     kind, result, calls, left = run(
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}},
         [QUIET, inspect(same), EMPTY, QUIET, inspect(same),
-         ls(('app_web', '1/1')), inspect(same, update={'State': 'completed'}),
+         ls(('app_web', '1/1')), inspect(same, update={'State': 'completed'}), running('t1'),
          EMPTY])  # config ls: nothing to prune
     assert kind == 'exit', result
     assert result['changed'] is False
     assert result['waited']['services'] == []
-    assert not [cmd for cmd, _kwargs in calls if cmd[1:3] == ['service', 'ps']], 'no task was held'
+    looks = [cmd for cmd, _kwargs in calls if cmd[1:3] == ['service', 'ls'] and '--quiet' not in cmd]
+    assert len(looks) == 1, 'no task was held'
     assert not left
 
 
@@ -128,7 +131,7 @@ def test_an_unchanged_stack_still_converging_is_held_as_after_a_rollout():
     kind, result, _calls, left = run(
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}},
         [QUIET, inspect(same), EMPTY, QUIET, inspect(same),
-         ls(('app_web', '0/1')), inspect(same),
+         ls(('app_web', '0/1')), inspect(same), EMPTY,
          ls(('app_web', '1/1')), inspect(same), running('t1'),
          ls(('app_web', '1/1')), inspect(same), running('t1'),
          ls(('app_web', '1/1')), inspect(same), running('t1'),
@@ -139,16 +142,82 @@ def test_an_unchanged_stack_still_converging_is_held_as_after_a_rollout():
     assert not left
 
 
+def test_an_unchanged_stack_with_tasks_of_an_earlier_spec_is_held_until_they_are_replaced():
+    # A run killed during a rollout left one slot on the spec before; this deploy sends the same spec
+    # again, which clears the update status, and the swarm goes on replacing the old task.
+    same = spec('app_web')
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '1', 'PASSWORD': 'x'}},
+        [QUIET, inspect(same), EMPTY, QUIET, inspect(same),
+         ls(('app_web', '2/2')), inspect(same), running('t1'),
+         ls(('app_web', '2/2')), inspect(same), running('t1', 't2'),
+         ls(('app_web', '2/2')), inspect(same), running('t1', 't2'),
+         ls(('app_web', '2/2')), inspect(same), running('t1', 't2'),
+         EMPTY])
+    assert kind == 'exit', result
+    assert result['changed'] is False
+    assert result['waited']['services'] == ['app_web']
+    assert not left
+
+
+def test_tasks_left_on_an_earlier_spec_fail_the_wait_and_are_counted():
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '2/2')), inspect(spec('app_web')), running('t1')] * 2
+    outputs += [(0, '', ''), (0, '', '')]  # service ps and logs of the report
+    kind, result, _calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail', result
+    assert result['failing'] == ['app_web']
+    assert 'Service app_web: 2/2 tasks running, 1 of them on an earlier spec' in result['msg']
+    assert not left
+
+
 def test_an_engine_lost_during_the_wait_fails_naming_the_host_and_the_services():
     before, after = spec('app_web'), spec('app_web', image='app:2')
     kind, result, _calls, _left = run(
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
         [QUIET, inspect(before), EMPTY, QUIET, inspect(after),
-         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}),
+         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}), EMPTY,
          (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')])
     assert kind == 'fail'
     assert result['msg'].startswith('Stack app: lost the engine on %s while waiting for app_web: ' % os.uname()[1])
     assert 'Cannot connect to the Docker daemon' in result['msg']
+
+
+def test_an_engine_lost_right_after_the_deploy_fails_naming_the_host_and_the_services():
+    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+        [QUIET, inspect(spec('app_web')), EMPTY, lost])
+    assert kind == 'fail'
+    assert result['msg'].startswith('Stack app: lost the engine on %s while waiting for app_web: ' % os.uname()[1])
+
+
+def test_an_engine_lost_during_the_deploy_fails_naming_the_host_and_the_services():
+    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+        [QUIET, inspect(spec('app_web')), lost])
+    assert kind == 'fail'
+    assert result['msg'].startswith('Stack app: lost the engine on %s while deploying app_web: ' % os.uname()[1])
+
+
+def test_a_deploy_the_engine_refuses_is_not_called_a_lost_engine():
+    refused = (1, '', 'failed to update service app_web: Error response from daemon: rpc error: code = InvalidArgument\n')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
+        [QUIET, inspect(spec('app_web')), refused])
+    assert kind == 'fail'
+    assert 'lost the engine' not in result['msg'] and 'InvalidArgument' in result['msg'], result['msg']
+
+
+def test_an_engine_lost_before_the_deploy_is_an_error_of_the_deploy():
+    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
+    kind, result, _calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}}, [lost])
+    assert kind == 'fail'
+    assert 'lost the engine' not in result['msg'] and 'Docker daemon' in result['msg'], result['msg']
 
 
 def test_an_undefined_variable_fails_before_any_command_naming_it():
@@ -200,8 +269,9 @@ def test_wait_follows_a_rollout_until_it_completes():
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
         [QUIET, inspect(before), EMPTY, QUIET, inspect(after),
          # Right after the deploy the swarm has cleared the update status: the rollout has not started.
-         ls(('app_web', '1/1')), inspect(after, update=None),
-         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}),
+         # The task that runs is of the spec before.
+         ls(('app_web', '1/1')), inspect(after, update=None), EMPTY,
+         ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}), EMPTY,
          ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}), running('t2'),
          # The same task keeps running for STABLE_SECONDS.
          ls(('app_web', '1/1')), inspect(after, update={'State': 'completed'}), running('t2'),
@@ -230,7 +300,7 @@ def test_a_crash_loop_caught_running_at_each_look_is_not_converged():
 def test_a_stack_seen_converged_only_at_the_deadline_is_looked_at_again(confirmed):
     # 0/1, then 1/1 at the deadline; the look 5 s later finds the same task, or another (a crash loop).
     outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
-    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web')), EMPTY]
     outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1')]
     outputs += [ls(('app_web', '1/1')), inspect(spec('app_web')), running('t1' if confirmed else 't2')]
     # then the config ls, or the report's service ps and logs
@@ -254,7 +324,7 @@ def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
          'Error': 'task: non-zero exit (1)'},
     )
     outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
-    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web'))] * 2
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web')), EMPTY] * 2
     outputs += [(0, tasks, ''), (0, '', 'boom-4242\nboom-4242\n')]
     kind, result, calls, _left = run(
         {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
@@ -273,7 +343,7 @@ def test_a_rolled_back_update_is_a_failure():
     after = spec('app_web', image='app:2')
     outputs = [QUIET, inspect(spec('app_web')), EMPTY, QUIET, inspect(after),
                ls(('app_web', '1/1')), inspect(after, update={'State': 'rollback_completed',
-                                                              'Message': 'rollback completed'}),
+                                                              'Message': 'rollback completed'}), running('t1'),
                (0, '', ''), (0, '', '')]
     kind, result, _calls, _left = run({'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
                                       outputs)
