@@ -405,10 +405,11 @@ def _label(node, entries_by_host):
 
 
 def evaluate(nodes, expected_nodes=None, require_ready=True, require_active=True, require_leader=True,
-             min_managers=1, fail_on_unexpected=False, fail_on_version_skew=False):
+             min_managers=1, fail_on_unexpected=False, fail_on_version_skew=False, status_details=None):
     """Check a parsed node list. Returns C((summary, problems)); the swarm is healthy when C(problems) is empty.
 
-    A node with a C(status_detail) (see down_details()) has it added to its status problem."""
+    C(status_details) maps a node ID to words added to that node's status problem (see add_down_details())."""
+    status_details = status_details or {}
     expected_nodes = [name for name in (expected_nodes or []) if name]
     problems = []
 
@@ -444,8 +445,9 @@ def evaluate(nodes, expected_nodes=None, require_ready=True, require_active=True
                     node['hostname'], len(entries),
                     ', '.join('%s %s' % (entry['id'], entry['status'] or 'no status') for entry in entries)))
             else:
+                detail = status_details.get(node['id'])
                 problems.append('%s: status %s%s' % (node['hostname'], node['status'] or 'missing',
-                                                     ' (%s)' % node['status_detail'] if node.get('status_detail') else ''))
+                                                     ' (%s)' % detail if detail else ''))
         if require_active and node['availability'].lower() != AVAILABILITY_ACTIVE:
             problems.append('%s: availability %s' % (node['hostname'], node['availability'] or 'missing'))
 
@@ -561,31 +563,38 @@ def describe(detail):
     return ', '.join(words)
 
 
-def add_down_details(module, result, now):
+def add_down_details(module, nodes, now):
     """The message and status time of each node that is not Ready, from one C(docker node inspect) after the
-    wait: added to its entry in C(nodes) (RV(nodes[].status_message), RV(nodes[].status_since)) and to its
-    problem. The inspect is best effort: without it the problems stay as they were."""
-    down = [node for node in result['nodes'] if node['status'].lower() != STATUS_READY]
+    wait: added to its entry in C(nodes) (RV(nodes[].status_message), RV(nodes[].status_since)). Returns
+    node ID -> the words for its problem, empty when the inspect (best effort) gives nothing."""
+    described = {}
+    down = [node for node in nodes if node['status'].lower() != STATUS_READY]
     if not down:
-        return
+        return described
     rc, out, _err = module.run_command(docker_command(module, ['node', 'inspect'] + [node['id'] for node in down]),
                                        environ_update={'LC_ALL': 'C'})
     if rc != 0:
-        return
+        return described
     try:
         details = down_details(json.loads(out), now)
     except (ValueError, TypeError, AttributeError):
-        return
+        return described
     for node in down:
         detail = details.get(node['id'])
         if detail:
             node['status_message'] = detail['message']
             node['status_since'] = detail['since']
-            node['status_detail'] = describe(detail)
+            described[node['id']] = describe(detail)
+    return described
 
 
 CHECK_OPTIONS = ('expected_nodes', 'require_ready', 'require_active', 'require_leader', 'min_managers',
                  'fail_on_unexpected', 'fail_on_version_skew')
+
+
+def check_options(params):
+    """The module parameters that evaluate() takes."""
+    return dict((name, params[name]) for name in CHECK_OPTIONS if name in params)
 
 
 def check_once(run, params):
@@ -599,7 +608,7 @@ def check_once(run, params):
     if error is not None:
         return {'nodes': [], 'summary': empty_summary(), 'problems': [error.msg],
                 'error': None if error.kind in SWARM_ERRORS else error}
-    summary, problems = evaluate(nodes, **dict((name, params[name]) for name in CHECK_OPTIONS if name in params))
+    summary, problems = evaluate(nodes, **check_options(params))
     return {'nodes': nodes, 'summary': summary, 'problems': problems, 'error': None}
 
 
@@ -624,10 +633,9 @@ def main():
         module.fail_json(msg='min_managers must be 0 or more, got %d' % params['min_managers'])
     command, result = poll_docker_cli(module, NODE_LS, lambda run: check_once(run, params))
     if not result['met'] and result['nodes']:
-        add_down_details(module, result, time.time())
-        result['problems'] = evaluate(result['nodes'], **dict((name, params[name]) for name in CHECK_OPTIONS))[1]
-        for node in result['nodes']:
-            node.pop('status_detail', None)
+        described = add_down_details(module, result['nodes'], time.time())
+        if described:
+            result['problems'] = evaluate(result['nodes'], status_details=described, **check_options(params))[1]
     returns = dict(healthy=result['met'], nodes=result['nodes'], summary=result['summary'])
     exit_with_result(module, command, result, returns, unmet='Swarm unhealthy',
                      unreadable='Could not read the swarm node list', fail_when_unmet=params['fail_on_unhealthy'])

@@ -220,6 +220,11 @@ OWNER = 'io.homelab.swarm.stack'
 ENGINE_LOST = (ERROR_DAEMON, ERROR_NO_LEADER, ERROR_TIMEOUT)
 
 
+def short_of_tasks(state):
+    """Fewer tasks of a service_states() entry running than desired, or some of them on an earlier spec."""
+    return state['running'] != state['desired'] or len(state['current']) < state['desired']
+
+
 def comparable(spec):
     """A service spec without what docker records by itself: the platforms a registry query found for
     the image, which a later deploy that does not query drops again (no task is replaced either way)."""
@@ -263,16 +268,14 @@ class StackDeployer(object):
         if check and rc != 0:
             failure = cli_error(rc, out, err, ' '.join(args[:3]))
             error = failure.msg
+            lost_while = None
             if self.deploying is not None and failure.kind in ENGINE_LOST:
-                self.module.fail_json(
-                    msg='Stack %s: lost the engine on %s while deploying %s: %s' % (
-                        self.name, os.uname()[1], ', '.join(self.deploying), error),
-                    stdout=out, stderr=err)
-            if self.waiting is not None:
-                self.module.fail_json(
-                    msg='Stack %s: lost the engine on %s while waiting for %s: %s' % (
-                        self.name, os.uname()[1], ', '.join(self.waiting) or 'its services to hold', error),
-                    stdout=out, stderr=err)
+                lost_while = 'deploying %s' % ', '.join(self.deploying)
+            elif self.waiting is not None:
+                lost_while = 'waiting for %s' % (', '.join(self.waiting) or 'its services to hold')
+            if lost_while:
+                self.module.fail_json(msg='Stack %s: lost the engine on %s while %s: %s' % (
+                    self.name, os.uname()[1], lost_while, error), stdout=out, stderr=err)
             self.module.fail_json(msg='Stack %s: %s' % (self.name, error), stdout=out, stderr=err)
         return rc, out, err
 
@@ -378,7 +381,7 @@ class StackDeployer(object):
                 waiting.append(name)
             elif state['update'] in UPDATE_FAILED:
                 continue
-            elif state['running'] != state['desired'] or len(state['current']) < state['desired']:
+            elif short_of_tasks(state):
                 # A task of an earlier spec still running: a rollout that a killed or concurrent run started
                 # goes on, with no update status once a deploy sent the same spec again.
                 waiting.append(name)
@@ -453,8 +456,7 @@ class StackDeployer(object):
             time.sleep(max(1, params['poll_interval']))
         self.waiting = None
         failing = sorted(set(name for name, state in states.items()
-                             if state['running'] != state['desired'] or len(state['current']) < state['desired']
-                             or state['update'] in UPDATE_FAILED)
+                             if short_of_tasks(state) or state['update'] in UPDATE_FAILED)
                          | set(restarting))
         waited = dict(seconds=int(round(time.time() - start)), services=first)
         if failing or waiting:

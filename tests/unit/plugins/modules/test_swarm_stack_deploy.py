@@ -56,6 +56,7 @@ def running(*tasks, service='app_web'):
 
 QUIET = (0, 'id-app_web\n', '')
 EMPTY = (0, '', '')
+LOST_ENGINE = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
 
 
 def run(args, outputs, check_mode=False):
@@ -179,28 +180,20 @@ def test_an_engine_lost_during_the_wait_fails_naming_the_host_and_the_services()
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
         [QUIET, inspect(before), EMPTY, QUIET, inspect(after),
          ls(('app_web', '0/1')), inspect(after, update={'State': 'updating'}), EMPTY,
-         (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')])
+         LOST_ENGINE])
     assert kind == 'fail'
     assert result['msg'].startswith('Stack app: lost the engine on %s while waiting for app_web: ' % os.uname()[1])
     assert 'Cannot connect to the Docker daemon' in result['msg']
 
 
-def test_an_engine_lost_right_after_the_deploy_fails_naming_the_host_and_the_services():
-    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
-    kind, result, _calls, _left = run(
-        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
-        [QUIET, inspect(spec('app_web')), EMPTY, lost])
+@pytest.mark.parametrize('outputs, doing', [
+    ([QUIET, inspect(spec('app_web')), EMPTY, LOST_ENGINE], 'waiting for'),   # right after the deploy
+    ([QUIET, inspect(spec('app_web')), LOST_ENGINE], 'deploying'),            # during the deploy
+])
+def test_an_engine_lost_after_the_deploy_began_fails_naming_the_host_and_the_services(outputs, doing):
+    kind, result, _calls, _left = run({'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}}, outputs)
     assert kind == 'fail'
-    assert result['msg'].startswith('Stack app: lost the engine on %s while waiting for app_web: ' % os.uname()[1])
-
-
-def test_an_engine_lost_during_the_deploy_fails_naming_the_host_and_the_services():
-    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
-    kind, result, _calls, _left = run(
-        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}},
-        [QUIET, inspect(spec('app_web')), lost])
-    assert kind == 'fail'
-    assert result['msg'].startswith('Stack app: lost the engine on %s while deploying app_web: ' % os.uname()[1])
+    assert result['msg'].startswith('Stack app: lost the engine on %s while %s app_web: ' % (os.uname()[1], doing))
 
 
 def test_a_deploy_the_engine_refuses_is_not_called_a_lost_engine():
@@ -213,9 +206,8 @@ def test_a_deploy_the_engine_refuses_is_not_called_a_lost_engine():
 
 
 def test_an_engine_lost_before_the_deploy_is_an_error_of_the_deploy():
-    lost = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
     kind, result, _calls, _left = run(
-        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}}, [lost])
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}}, [LOST_ENGINE])
     assert kind == 'fail'
     assert 'lost the engine' not in result['msg'] and 'Docker daemon' in result['msg'], result['msg']
 
