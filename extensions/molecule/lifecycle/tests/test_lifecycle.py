@@ -4,6 +4,7 @@ keeps the stack running. The tests run in order, each step on the swarm the one 
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -176,11 +177,15 @@ def test_a_worker_engine_stopped_with_systemctl_is_started_again_by_site(lab):
     try:
         def down():
             result = lab.health(MANAGER1, ALL3)
-            return result if "worker2: status Down" in result.get("problems", []) else None
+            down = [p for p in result.get("problems", []) if p.startswith("worker2: status Down")]
+            return result if down else None
 
         result = wait_for("the health module to report worker2 Down", down)
         assert result["healthy"] is False
         assert [n["status"] for n in result["nodes"] if n["hostname"] == "worker2"] == ["Down"]
+        # The problem says why and since when, as Docker reports it.
+        assert any(re.match(r"worker2: status Down \((?:.+, )?since \d\d:\d\d:\d\d UTC, \d+ s ago\)$", p)
+                   for p in result["problems"]), result["problems"]
         # As one would for a lost host: worker2 left out of the run.
         rc, out, _err = lab.play("site", "--limit", MANAGER1, "-e", "swarm_health_check_wait_timeout=5")
         assert rc != 0
