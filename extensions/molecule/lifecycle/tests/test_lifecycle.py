@@ -10,6 +10,8 @@ import subprocess
 import tarfile
 import time
 
+import yaml
+
 from conftest import HOSTNAMES, MANAGED_KEY, MANAGER1, WORKER1, WORKER2, StackWatcher
 
 ALL3 = ["manager1", "worker1", "worker2"]
@@ -201,6 +203,49 @@ def test_a_worker_engine_stopped_with_systemctl_is_started_again_by_site(lab):
     lab.assert_no_change()
     lab.assert_nodes_match_inventory()
     assert lab.health(MANAGER1, ALL3)["healthy"] is True
+
+
+def test_a_network_in_use_is_never_recreated_and_an_unused_one_is(lab):
+    """The inventory asks for a new subnet on a network the lab's services use: deploy.yml refuses,
+    naming the network, the change and its users, before anything changes. A new label on the unused
+    network is applied by recreating it, and the original definitions bring it back."""
+    class Loader(yaml.SafeLoader):
+        pass  # the file's vault values are not needed here
+    Loader.add_constructor("!vault", lambda loader, node: None)
+    with open(os.path.join(lab.vars_dirs["group_vars"], "all", "stack.yml")) as handle:
+        original = yaml.load(handle, Loader=Loader)["swarm_networks_overlays"]
+
+    def deploy(networks):
+        return lab.play("deploy", "-e", json.dumps({"swarm_networks_overlays": networks}))
+
+    def inspect(name):
+        return json.loads(lab.docker(MANAGER1, "docker network inspect --format '{{json .}}' " + name))
+
+    before, tasks = inspect("internal-network"), lab.web_tasks()
+    moved = [dict(net, subnet="10.0.9.0/24") if net["name"] == "internal-network" else net for net in original]
+    rc, out, _recap = deploy(moved)
+    assert rc != 0, out[-3000:]
+    assert re.search(r"Network internal-network: the inventory asks for subnet 10\.0\.2\.0/24 -> 10\.0\.9\.0/24, "
+                     r"which Docker can only apply by removing and creating it again, but it is used by service lab_\w+",
+                     out), out[-3000:]
+    assert "Nothing was changed" in out
+    assert inspect("internal-network")["Id"] == before["Id"]
+    assert lab.web_tasks() == tasks
+
+    old_id = inspect("vault-network")["Id"]
+    labelled = [dict(net, labels={"io.homelab.test": "yes"}) if net["name"] == "vault-network" else net
+                for net in original]
+    rc, out, _recap = deploy(labelled)
+    assert rc == 0, out[-3000:]
+    assert 'Recreating vault-network, which nothing uses: labels {} -> {"io.homelab.test": "yes"}.' in out, out[-3000:]
+    recreated = inspect("vault-network")
+    assert recreated["Id"] != old_id and recreated["Labels"] == {"io.homelab.test": "yes"}, recreated
+    assert recreated["IPAM"]["Config"][0]["Subnet"] == "10.0.4.0/24" and "encrypted" in recreated["Options"]
+
+    rc, out, _recap = deploy(original)
+    assert rc == 0, out[-3000:]
+    assert not inspect("vault-network")["Labels"]
+    assert inspect("internal-network")["Id"] == before["Id"]
 
 
 def test_remove_node(lab):
