@@ -17,8 +17,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(REPO, "docs", "roles.md")
 # The order site.yml runs them in; roles not listed here follow, by name.
 MARKUP = re.compile(r"\b[OCVMIR]\(([^)]*)\)")
-ORDER = ["swarm_preflight", "swarm_firewall", "docker", "swarm_unlock", "swarm_rolling_restart", "swarm_cluster", "swarm_manager", "swarm_worker", "swarm_nodes", "swarm_health_check",
-         "swarm_networks", "swarm_configs", "swarm_stack"]
+ORDER = ["swarm_preflight", "swarm_firewall", "docker", "swarm_unlock", "swarm_rolling_restart", "swarm_cluster",
+         "swarm_manager", "swarm_worker", "swarm_nodes", "swarm_health_check", "swarm_networks", "swarm_configs",
+         "swarm_stack"]
 
 
 def text(value):

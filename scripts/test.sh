@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the collection, in the order a failure is cheapest to find:
-#   lint      yamllint and ansible-lint (production profile, offline)
+#   lint      yamllint, ansible-lint (production profile, offline), the docs and the changelog
 #   units     ansible-test sanity and units for plugins/
 #   preflight bad inventories are refused before anything changes (pytest, --check, no nodes)
 #   package   ansible-galaxy collection build, installed into an empty collections path
@@ -35,6 +35,9 @@ lint() {
   done
   log "antsibull-docs lint-collection-docs (plugin and role docs)"
   (cd .cache/collections/ansible_collections/homelab/swarm && antsibull-docs lint-collection-docs --plugin-docs .)
+  log "antsibull-changelog: the fragments, and the notes a release of them would write"
+  antsibull-changelog lint
+  python scripts/changelog-preview.py --check
 }
 
 units() {

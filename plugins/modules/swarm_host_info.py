@@ -14,7 +14,7 @@ module: swarm_host_info
 
 short_description: Read in one call what the homelab.swarm roles need to know about a host
 
-version_added: 0.2.0
+version_added: 0.1.0
 
 description:
   - Reads, in one module call, the facts and the parts of a host's state the homelab.swarm roles decide on. Each part would otherwise cost

@@ -14,7 +14,7 @@ module: swarm_run_lock
 
 short_description: Take or release the lock that keeps two runs of the playbooks from changing one swarm at once
 
-version_added: 0.2.0
+version_added: 0.1.0
 
 description:
   - Keeps a lock file on a swarm manager that names the run holding it, so that a second C(site.yml) or C(deploy.yml),

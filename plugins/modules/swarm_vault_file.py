@@ -14,7 +14,7 @@ module: swarm_vault_file
 
 short_description: Read or write an Ansible Vault file on the controller with the run's vault password
 
-version_added: 0.2.0
+version_added: 0.1.0
 
 description:
   - Writes O(content) to O(path) on the controller, encrypted with Ansible Vault, or, without O(content), reads O(path) and
