@@ -10,9 +10,9 @@ __metaclass__ = type
 
 
 DOCUMENTATION = r"""
-module: swarm_host_info
+module: swarm_host_facts
 
-short_description: Read in one call what the homelab.swarm roles need to know about a host
+short_description: Gather in one call the facts and the host state the homelab.swarm roles decide on
 
 version_added: 0.1.0
 
@@ -30,6 +30,8 @@ description:
     starts at boot and the engine's swarm state.
   - V(images) lists the images the engine holds.
   - Never changes anything, so the module always reports RV(ignore:changed=false).
+  - A facts module by name, since it sets RV(ansible_facts) under M(ansible.builtin.setup)'s names (C(_info) modules
+    never set facts).
 
 author:
   - homelab.swarm maintainers (@homelab)
@@ -97,12 +99,12 @@ seealso:
 EXAMPLES = r"""
 ---
 - name: Read the host once, before any role decides
-  homelab.swarm.swarm_host_info:
+  homelab.swarm.swarm_host_facts:
     kernel_modules: [overlay, br_netfilter, ip_vs]
   register: host_info
 
 - name: Only the images the engine holds
-  homelab.swarm.swarm_host_info:
+  homelab.swarm.swarm_host_facts:
     gather: [images]
   register: node_images
 """

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests for homelab.swarm.swarm_host_info.
+"""Unit tests for homelab.swarm.swarm_host_facts.
 
 The module reads files and runs commands on the host. run_module() runs its main() against a FakeHost:
 the files it opens, the directories it tests and lists, os.stat, os.uname, platform.release, pwd and grp,
@@ -26,7 +26,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.homelab.swarm.plugins.modules import swarm_host_info
+from ansible_collections.homelab.swarm.plugins.modules import swarm_host_facts
 from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, ExitJson, FailJson, fail_json
 
 
@@ -280,7 +280,7 @@ def exit_json(self, **kwargs):
 
 
 def run_module(args, host):
-    """Run swarm_host_info.main() on host with the module args; returns (kind, result), kind 'exit' or 'fail'."""
+    """Run swarm_host_facts.main() on host with the module args; returns (kind, result), kind 'exit' or 'fail'."""
 
     def run_command(self, cmd, **kwargs):
         return host.run(cmd, **kwargs)
@@ -293,13 +293,13 @@ def run_module(args, host):
             mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
             mock.patch.object(basic.AnsibleModule, 'run_command', run_command), \
             mock.patch.object(basic.AnsibleModule, 'get_bin_path', get_bin_path), \
-            mock.patch.object(swarm_host_info, 'open', host.open, create=True), \
-            mock.patch.object(swarm_host_info, 'os', host.os), \
-            mock.patch.object(swarm_host_info, 'platform', host.platform), \
-            mock.patch.object(swarm_host_info, 'pwd', host.pwd), \
-            mock.patch.object(swarm_host_info, 'grp', host.grp):
+            mock.patch.object(swarm_host_facts, 'open', host.open, create=True), \
+            mock.patch.object(swarm_host_facts, 'os', host.os), \
+            mock.patch.object(swarm_host_facts, 'platform', host.platform), \
+            mock.patch.object(swarm_host_facts, 'pwd', host.pwd), \
+            mock.patch.object(swarm_host_facts, 'grp', host.grp):
         try:
-            swarm_host_info.main()
+            swarm_host_facts.main()
         except ExitJson as exc:
             return 'exit', exc.args[0]
         except FailJson as exc:
@@ -336,23 +336,23 @@ def test_builtin_modules_of_modules_builtin():
         '',
         '   ',
     ])
-    assert swarm_host_info.builtin_modules(text) == {'ip_vs', 'br_netfilter', 'overlay', 'nf_conntrack', 'xt_ipvs', 'wireguard'}
+    assert swarm_host_facts.builtin_modules(text) == {'ip_vs', 'br_netfilter', 'overlay', 'nf_conntrack', 'xt_ipvs', 'wireguard'}
 
 
 def test_builtin_modules_strips_only_one_suffix_at_the_end():
-    assert swarm_host_info.builtin_modules('kernel/a/foo.ko.bak\nkernel/b/bar.kox\n') == {'foo.ko.bak', 'bar.kox'}
+    assert swarm_host_facts.builtin_modules('kernel/a/foo.ko.bak\nkernel/b/bar.kox\n') == {'foo.ko.bak', 'bar.kox'}
 
 
 def test_builtin_modules_of_proc_modules():
     text = ('ip_vs_rr 12288 1 - Live 0x0000000000000000\n'
             'ip_vs 212992 3 ip_vs_rr, Live 0x0000000000000000\n'
             'nf-nat 61440 3 ip_vs,xt_nat,xt_MASQUERADE, Live 0x0000000000000000\n')
-    assert swarm_host_info.builtin_modules(text) == {'ip_vs_rr', 'ip_vs', 'nf_nat'}
+    assert swarm_host_facts.builtin_modules(text) == {'ip_vs_rr', 'ip_vs', 'nf_nat'}
 
 
 @pytest.mark.parametrize('text', [None, '', '\n\n'])
 def test_builtin_modules_of_nothing(text):
-    assert swarm_host_info.builtin_modules(text) == set()
+    assert swarm_host_facts.builtin_modules(text) == set()
 
 
 def test_os_release_unquotes_and_skips_comments():
@@ -370,7 +370,7 @@ def test_os_release_unquotes_and_skips_comments():
         '=no key',
         '  ID=debian  ',
     ])
-    assert swarm_host_info.os_release(text) == {
+    assert swarm_host_facts.os_release(text) == {
         'PRETTY_NAME': 'Debian GNU/Linux 12 (bookworm)',
         'NAME': 'Debian GNU/Linux',
         'VERSION_CODENAME': 'bookworm',
@@ -382,11 +382,11 @@ def test_os_release_unquotes_and_skips_comments():
 
 @pytest.mark.parametrize('text', [None, ''])
 def test_os_release_of_nothing(text):
-    assert swarm_host_info.os_release(text) == {}
+    assert swarm_host_facts.os_release(text) == {}
 
 
 def test_distribution_facts_debian_12_takes_the_point_release():
-    facts = swarm_host_info.distribution_facts(swarm_host_info.os_release(DEBIAN_12), '12.15\n')
+    facts = swarm_host_facts.distribution_facts(swarm_host_facts.os_release(DEBIAN_12), '12.15\n')
     assert facts == {
         'distribution': 'Debian',
         'distribution_version': '12.15',
@@ -398,14 +398,14 @@ def test_distribution_facts_debian_12_takes_the_point_release():
 
 @pytest.mark.parametrize('debian_version', [None, '', 'trixie/sid\n'])
 def test_distribution_facts_debian_without_a_numeric_debian_version(debian_version):
-    facts = swarm_host_info.distribution_facts(swarm_host_info.os_release(DEBIAN_12), debian_version)
+    facts = swarm_host_facts.distribution_facts(swarm_host_facts.os_release(DEBIAN_12), debian_version)
     assert (facts['distribution_version'], facts['distribution_major_version']) == ('12', '12')
 
 
 @pytest.mark.parametrize('debian_version', [None, 'trixie/sid\n', '13.0\n'])
 def test_distribution_facts_ubuntu_24_04(debian_version):
     # Ubuntu's /etc/debian_version names the Debian it is based on, never its own version.
-    facts = swarm_host_info.distribution_facts(swarm_host_info.os_release(UBUNTU_2404), debian_version)
+    facts = swarm_host_facts.distribution_facts(swarm_host_facts.os_release(UBUNTU_2404), debian_version)
     assert facts == {
         'distribution': 'Ubuntu',
         'distribution_version': '24.04',
@@ -416,13 +416,13 @@ def test_distribution_facts_ubuntu_24_04(debian_version):
 
 
 def test_distribution_facts_ubuntu_codename_fallback():
-    release = swarm_host_info.os_release(UBUNTU_2404)
+    release = swarm_host_facts.os_release(UBUNTU_2404)
     del release['VERSION_CODENAME']
-    assert swarm_host_info.distribution_facts(release, None)['distribution_release'] == 'noble'
+    assert swarm_host_facts.distribution_facts(release, None)['distribution_release'] == 'noble'
 
 
 def test_distribution_facts_redhat_like():
-    facts = swarm_host_info.distribution_facts(swarm_host_info.os_release(ROCKY_9), None)
+    facts = swarm_host_facts.distribution_facts(swarm_host_facts.os_release(ROCKY_9), None)
     assert facts == {
         'distribution': 'Rocky Linux',
         'distribution_version': '9.4',
@@ -443,18 +443,18 @@ def test_distribution_facts_redhat_like():
     ({'ID': 'gentoo', 'ID_LIKE': 'rhelish', 'NAME': 'Gentoo'}, 'Gentoo'),
 ])
 def test_distribution_facts_os_family(release, family):
-    assert swarm_host_info.distribution_facts(release, None)['os_family'] == family
+    assert swarm_host_facts.distribution_facts(release, None)['os_family'] == family
 
 
 def test_distribution_facts_without_os_release():
-    assert swarm_host_info.distribution_facts({}, None) == {
+    assert swarm_host_facts.distribution_facts({}, None) == {
         'distribution': 'Unknown',
         'distribution_version': '',
         'distribution_major_version': '',
         'distribution_release': '',
         'os_family': 'Unknown',
     }
-    assert swarm_host_info.distribution_facts({'ID': 'void'}, None)['distribution'] == 'Void'
+    assert swarm_host_facts.distribution_facts({'ID': 'void'}, None)['distribution'] == 'Void'
 
 
 @pytest.mark.parametrize('output, route', [
@@ -467,28 +467,28 @@ def test_distribution_facts_without_os_release():
     ('8.8.8.8 dev eth0 src', {}),
 ])
 def test_default_route(output, route):
-    assert swarm_host_info.default_route(output) == route
+    assert swarm_host_facts.default_route(output) == route
 
 
 def test_interface_addresses():
-    assert swarm_host_info.interface_addresses(IP_ADDR_OUTPUT) == INTERFACES
+    assert swarm_host_facts.interface_addresses(IP_ADDR_OUTPUT) == INTERFACES
 
 
 def test_interface_addresses_ignores_other_lines():
     output = ('2: eth0    inet6 fe80::42:acff:fe18:2/64 scope link \\       valid_lft forever preferred_lft forever\n'
               'garbage\n'
               '3: eth1    inet\n')
-    assert swarm_host_info.interface_addresses(output) == {}
-    assert swarm_host_info.interface_addresses(None) == {}
+    assert swarm_host_facts.interface_addresses(output) == {}
+    assert swarm_host_facts.interface_addresses(None) == {}
 
 
 def test_installed_packages_keeps_only_installed():
-    assert swarm_host_info.installed_packages(DPKG_OUTPUT) == PACKAGES
+    assert swarm_host_facts.installed_packages(DPKG_OUTPUT) == PACKAGES
 
 
 @pytest.mark.parametrize('output', [None, '', '\n'])
 def test_installed_packages_of_nothing(output):
-    assert swarm_host_info.installed_packages(output) == {}
+    assert swarm_host_facts.installed_packages(output) == {}
 
 
 @pytest.mark.parametrize('output, state', [
@@ -498,28 +498,28 @@ def test_installed_packages_of_nothing(output):
     ('', 'unknown'),
 ])
 def test_ufw_state(output, state):
-    assert swarm_host_info.ufw_state(output) == state
+    assert swarm_host_facts.ufw_state(output) == state
 
 
 def test_engine_images_groups_rows_by_id_in_order():
-    assert swarm_host_info.engine_images(IMAGE_LS_OUTPUT) == IMAGES
+    assert swarm_host_facts.engine_images(IMAGE_LS_OUTPUT) == IMAGES
 
 
 def test_engine_images_of_nothing():
-    assert swarm_host_info.engine_images('') == []
-    assert swarm_host_info.engine_images(None) == []
-    assert swarm_host_info.engine_images('\n  \n') == []
+    assert swarm_host_facts.engine_images('') == []
+    assert swarm_host_facts.engine_images(None) == []
+    assert swarm_host_facts.engine_images('\n  \n') == []
 
 
 def test_engine_images_rejects_what_is_not_json():
     # The 20.10 CLI prints the literal word json for --format json.
     with pytest.raises(ValueError):
-        swarm_host_info.engine_images('json\n')
+        swarm_host_facts.engine_images('json\n')
 
 
 def test_engine_images_rejects_json_that_is_not_an_object():
     with pytest.raises(ValueError):
-        swarm_host_info.engine_images('[]\n')
+        swarm_host_facts.engine_images('[]\n')
 
 
 # ---------------------------------------------------------------------------
