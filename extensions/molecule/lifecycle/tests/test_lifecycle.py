@@ -131,11 +131,19 @@ def test_any_reachable_manager_is_used_when_the_first_is_down(lab):
     finally:
         lab.docker(MANAGER1, "systemctl start docker")
 
-    def healthy():
-        result = lab.health(WORKER1, ALL3, require_active="false")
-        return result if result.get("healthy") else None
+    last = {}
 
-    assert wait_for("manager1 to be back", healthy)["summary"]["unreachable_managers"] == []
+    def healthy():
+        last.update(lab.health(WORKER1, ALL3, require_active="false"))
+        return dict(last) if last.get("healthy") else None
+
+    try:
+        # A manager's engine rejoins Raft in seconds on a quiet machine; two lanes of molecule load
+        # once took it past 90 s.
+        back = wait_for("manager1 to be back", healthy, timeout=180)
+    except AssertionError as error:
+        raise AssertionError("%s; last health: %s" % (error, last.get("problems") or last)) from None
+    assert back["summary"]["unreachable_managers"] == []
     # Its web task stopped with the engine; the swarm starts it again on manager1 (the only free node).
     wait_for("the web service to run two tasks again", lambda: len(lab.web_tasks()) == 2)
 
