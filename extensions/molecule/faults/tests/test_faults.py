@@ -155,6 +155,8 @@ def test_a_manager_lost_mid_deploy_fails_naming_it_and_the_next_run_converges(la
     rc, out = run.wait()
     assert rc != 0
     assert re.search(r"Stack lab: lost the engine on manager1 while (deploying|waiting for) [^:]*lab_web", out), out[-3000:]
+    # The failed deploy released its lock on the way out (deploy.yml's always), engine or not.
+    assert lab.manager.run("test -e /run/homelab-swarm/run.lock").rc != 0, "the failed deploy left its lock"
     lab.manager.check_output("systemctl start docker.service")
     lab.converge("-e", SEEN["options"], *greeting)
     assert lab.swarm_id() == swarm, "a second swarm was made"
