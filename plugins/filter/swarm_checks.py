@@ -50,10 +50,43 @@ def swarm_input_problems(nodes, hostvars, networks=None, configs=None, secrets=N
     return found
 
 
+def _last_line(text):
+    lines = [line.strip() for line in str(text or '').splitlines() if line.strip()]
+    return lines[-1] if lines else ''
+
+
+def swarm_host_read_failure(result, host, python='/usr/bin/python3', user=None):
+    """What the first module a host ran says when it failed, as one message: no Python, sudo asking
+    for a password, or else every reason the result gives (its msg, the last line of its stderr,
+    stdout and traceback, its return code)."""
+    result = result or {}
+    stderr = str(result.get('module_stderr') or '')
+    message = str(result.get('msg') or '')
+    if result.get('rc') == 127 or ('python' in stderr and 'not found' in stderr):
+        return ("%s: no Python at %s, and the modules need python3 on every host. Install it (as root:"
+                " apt-get install -y python3; or from here: ansible -i INVENTORY %s -b -m ansible.builtin.raw"
+                " -a 'apt-get update && apt-get install -y python3'), then run again. Nothing was changed."
+                % (host, python or '/usr/bin/python3', host))
+    if 'Missing sudo password' in message:
+        return ("%s: sudo asks %s for a password: run again with -K (--ask-become-pass) and give it, or let the"
+                " user run sudo without one. Nothing was changed." % (host, user or 'the user'))
+    reasons = [message] if message else []
+    for key in ('module_stderr', 'module_stdout', 'stderr', 'exception'):
+        line = _last_line(result.get(key))
+        if line and line not in reasons:
+            reasons.append('%s: %s' % (key, line))
+    if result.get('rc') not in (None, 0):
+        reasons.append('rc %s' % result['rc'])
+    if not reasons:
+        reasons.append('the result gave no reason (its keys: %s)' % (', '.join(sorted(result)) or 'none'))
+    return '%s: reading the host failed: %s' % (host, '; '.join(reasons))
+
+
 class FilterModule(object):
 
     def filters(self):
         return {
             'swarm_nodes_view': swarm_nodes_view,
             'swarm_input_problems': swarm_input_problems,
+            'swarm_host_read_failure': swarm_host_read_failure,
         }

@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests for the homelab.swarm.swarm_nodes_view and swarm_input_problems filters."""
+"""Unit tests for the homelab.swarm.swarm_nodes_view, swarm_input_problems and swarm_host_read_failure filters."""
 
 from __future__ import annotations
 
-from ansible_collections.homelab.swarm.plugins.filter.swarm_checks import swarm_input_problems, swarm_nodes_view
+from ansible_collections.homelab.swarm.plugins.filter.swarm_checks import (
+    swarm_host_read_failure, swarm_input_problems, swarm_nodes_view)
 
 HOSTVARS = {
     'pve': {'ansible_facts': {'hostname': 'pve'}, 'swarm_node_labels': {'redis': True}},
@@ -38,3 +39,26 @@ def test_input_problems_of_a_sound_inventory():
     nodes = swarm_nodes_view(['pve'], HOSTVARS, ['pve'])
     assert swarm_input_problems(nodes, HOSTVARS, networks=[{'name': 'n', 'subnet': '10.0.2.0/24'}],
                                 configs=[{'name': 'c', 'content': 'x'}], secrets=[{'name': 's', 'value': 'v'}]) == []
+
+
+def test_host_read_failure_says_how_to_install_python():
+    found = swarm_host_read_failure({'rc': 127, 'module_stderr': '/bin/sh: 1: /usr/bin/python3: not found'}, 'nas')
+    assert found.startswith('nas: no Python at /usr/bin/python3')
+    assert 'apt-get install -y python3' in found
+
+
+def test_host_read_failure_names_the_user_sudo_asks():
+    found = swarm_host_read_failure({'msg': 'Missing sudo password'}, 'nas', user='deploy')
+    assert found.startswith('nas: sudo asks deploy for a password: run again with -K')
+
+
+def test_host_read_failure_gives_every_reason_the_result_has():
+    found = swarm_host_read_failure({'msg': 'MODULE FAILURE', 'rc': 1, 'module_stdout': '',
+                                     'module_stderr': 'Traceback ...\nOSError: [Errno 28] No space left on device\n'}, 'nas')
+    assert found == ('nas: reading the host failed: MODULE FAILURE; module_stderr: OSError: [Errno 28] No space left'
+                     ' on device; rc 1')
+
+
+def test_host_read_failure_is_never_empty():
+    assert swarm_host_read_failure({'failed': True}, 'nas') == (
+        'nas: reading the host failed: the result gave no reason (its keys: failed)')
