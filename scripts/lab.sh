@@ -85,7 +85,8 @@ up() {
 wait_for_ssh() {
   local host=$1 address=$2 deadline=$((SECONDS + 60))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    if ssh -q -i "$ANSIBLE_PRIVATE_KEY_FILE" -o BatchMode=yes -o ConnectTimeout=2 \
+    # -n: the caller reads the host list on stdin, which ssh would otherwise swallow after the first host.
+    if ssh -n -q -i "$ANSIBLE_PRIVATE_KEY_FILE" -o BatchMode=yes -o ConnectTimeout=2 \
       -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "deploy@$address" true 2>/dev/null; then
       return
     fi

@@ -55,11 +55,33 @@ def _last_line(text):
     return lines[-1] if lines else ''
 
 
-def swarm_host_read_failure(result, host, python='/usr/bin/python3', user=None):
+def _other_hosts_failures(host, hosts, hostvars, read_result):
+    """The other hosts that could not be reached, and those whose read failed, one phrase each."""
+    unreachable, failed = [], []
+    for other in hosts or []:
+        result = (hostvars or {}).get(other, {}).get(read_result) or {} if other != host else {}
+        if result.get('unreachable'):
+            unreachable.append(other)
+        elif result.get('failed'):
+            failed.append(other)
+    found = []
+    for names, what in ((unreachable, 'could not be reached'), (failed, 'could not be read')):
+        if names:
+            found.append('%s %s' % (', '.join(names), what))
+    return found
+
+
+def swarm_host_read_failure(result, host, python='/usr/bin/python3', user=None, hosts=None, hostvars=None,
+                            read_result='swarm_preflight_host_info'):
     """What the first module a host ran says when it failed, as one message: no Python, sudo asking
     for a password, or else every reason the result gives (its msg, the last line of its stderr,
-    stdout and traceback, its return code)."""
-    result = result or {}
+    stdout and traceback, its return code). With no result (None), the host was read but the play
+    stops for the others (any_errors_fatal runs the rescue on every host when one is unreachable):
+    the message names them, from their read_result in hostvars."""
+    if not result:
+        others = _other_hosts_failures(host, hosts, hostvars, read_result)
+        return ('%s: read, but the run stops before it changes any host, because %s (the errors are above).'
+                % (host, ' and '.join(others) if others else 'another host failed'))
     stderr = str(result.get('module_stderr') or '')
     message = str(result.get('msg') or '')
     if result.get('rc') == 127 or ('python' in stderr and 'not found' in stderr):

@@ -6,6 +6,7 @@ following plays would still change nothing here.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -283,6 +284,20 @@ def test_a_host_without_python_is_told_how_to_install_it(tmp_path):
     flat = " ".join(out.split())
     assert "m1: no Python at /nonexistent/python3, and the modules need python3 on every host" in flat, out[-3000:]
     assert "-m ansible.builtin.raw -a 'apt-get update && apt-get install -y python3'" in flat
+
+
+def test_an_unreachable_host_is_named_on_the_hosts_that_were_read(tmp_path):
+    # any_errors_fatal runs the read's rescue on every host when one is unreachable, with no result.
+    inventory = ("swarm_managers:\n  hosts:\n" + local_hosts("m1") + "swarm_workers:\n  hosts:\n    w1:\n"
+                 "      ansible_host: 127.0.0.1\n      ansible_port: 1\n")
+    rc, out = run_site(tmp_path, inventory)
+    assert rc != 0, out
+    flat = " ".join(out.split())
+    assert "fatal: [w1]: UNREACHABLE!" in out, out[-3000:]
+    assert ("m1: read, but the run stops before it changes any host, because w1 could not be reached"
+            " (the errors are above)") in flat, out[-3000:]
+    tasks = re.findall(r"^TASK \[(.+?)\]", out, re.M)
+    assert tasks and all(task.startswith("homelab.swarm.swarm_preflight : ") for task in tasks), tasks
 
 
 def test_the_starter_inventory_needs_only_its_addresses_and_user(tmp_path):

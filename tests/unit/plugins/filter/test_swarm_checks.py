@@ -62,3 +62,18 @@ def test_host_read_failure_gives_every_reason_the_result_has():
 def test_host_read_failure_is_never_empty():
     assert swarm_host_read_failure({'failed': True}, 'nas') == (
         'nas: reading the host failed: the result gave no reason (its keys: failed)')
+
+
+def test_host_read_failure_without_a_result_names_the_hosts_that_stopped_the_run():
+    hostvars = {
+        'manager1': {'swarm_preflight_host_info': {'failed': False}},
+        'worker1': {'swarm_preflight_host_info': {'unreachable': True, 'msg': 'Task failed: Failed to connect to the'
+                                                  ' host via ssh: ssh: connect to host 192.0.2.21 port 22: No route to host'}},
+        'worker2': {'swarm_preflight_host_info': {'failed': True, 'msg': 'MODULE FAILURE'}},
+        'worker3': {},
+    }
+    found = swarm_host_read_failure(None, 'manager1', hosts=sorted(hostvars), hostvars=hostvars)
+    assert found == ('manager1: read, but the run stops before it changes any host, because worker1 could not be'
+                     ' reached and worker2 could not be read (the errors are above).')
+    assert swarm_host_read_failure(None, 'manager1') == (
+        'manager1: read, but the run stops before it changes any host, because another host failed (the errors are above).')
