@@ -24,7 +24,7 @@ units: setup
 molecule: setup
 	scripts/test.sh molecule
 
-# The faults scenario (issue 18): interrupted runs, a partition, a lost manager. About 22 minutes,
-# so not in `make test`.
+# The faults scenario alone (it is part of `make test` too): interrupted runs, a partition, a lost
+# manager. About 22 minutes.
 faults: setup
 	HSW_MOLECULE_SCENARIOS=faults scripts/test.sh molecule
