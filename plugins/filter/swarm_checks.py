@@ -59,7 +59,9 @@ def _other_hosts_failures(host, hosts, hostvars, read_result):
     """The other hosts that could not be reached, and those whose read failed, one phrase each."""
     unreachable, failed = [], []
     for other in hosts or []:
-        result = (hostvars or {}).get(other, {}).get(read_result) or {} if other != host else {}
+        if other == host:
+            continue
+        result = (hostvars or {}).get(other, {}).get(read_result) or {}
         if result.get('unreachable'):
             unreachable.append(other)
         elif result.get('failed'):
