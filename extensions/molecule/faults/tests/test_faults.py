@@ -169,7 +169,7 @@ def test_a_remove_node_killed_before_the_node_leaves_is_finished_by_the_next_run
     # One web task: the manager alone has room for every task of the stacks once the worker is drained.
     lab.converge("-e", "lab_web_replicas=1", *SEEN["greeting"], playbook="deploy")
     remove = ("-e", "node=" + WORKER, "-e", "swarm_remove_confirm=true")
-    run = lab.start("remove_node", *remove, stop_at="Remove node | Make the node leave the swarm", mode="kill")
+    run = lab.start("remove_node", *remove, stop_at="Leave | Make the node leave the swarm", mode="kill")
     run.wait()
     run.reached()
     nodes = {n["Hostname"]: n for n in lab.node_ls()}
