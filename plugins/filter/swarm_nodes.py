@@ -34,7 +34,7 @@ def swarm_nodes_labels_plan(current, wanted, managed_key):
     labels.update(wanted)
     if wanted:
         labels[managed_key] = ','.join(sorted(wanted))
-    return {'wanted': wanted, 'bad_keys': bad_keys, 'labels': labels}
+    return {'bad_keys': bad_keys, 'labels': labels}
 
 
 class FilterModule(object):

@@ -19,7 +19,6 @@ MARKER = 'io.homelab.swarm.managed-labels'
 def test_a_bare_node_gets_the_labels_and_the_marker():
     plan = swarm_nodes_labels_plan(None, {'role': 'edge', 'ssd': True, 'zone': 1, 'empty': None}, MARKER)
     assert plan == {
-        'wanted': {'role': 'edge', 'ssd': 'true', 'zone': '1', 'empty': ''},
         'bad_keys': [],
         'labels': {'role': 'edge', 'ssd': 'true', 'zone': '1', 'empty': '', MARKER: 'empty,role,ssd,zone'},
     }
