@@ -282,13 +282,14 @@ def poll_docker_cli(module, args, check):
 def exit_with_result(module, command, result, returns, unmet, unreadable, fail_when_unmet):
     """End the module after poll_docker_cli(), which gave C(command) and C(result).
 
-    The module returns C(returns) plus RV(changed=false), RV(problems) and RV(attempts).
+    The module returns C(returns) plus RV(problems), RV(attempts) and, unless C(returns) has it, RV(changed=false).
     It exits when C(result) is met. Otherwise the message starts with C(unreadable) when the command kept
     failing, which always fails the module with its C(stderr) and C(cmd), or with C(unmet), which fails
     the module only when C(fail_when_unmet) is true. With O(wait_timeout), the message says how long the
     module polled; it ends with the problems.
     """
-    output = dict(returns, changed=False, problems=result['problems'], attempts=result['attempts'])
+    output = dict(dict(changed=False), **returns)
+    output.update(problems=result['problems'], attempts=result['attempts'])
     if result['met']:
         module.exit_json(**output)
 
