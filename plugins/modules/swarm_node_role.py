@@ -282,11 +282,11 @@ def main():
 
     if changed:
         # community.docker.docker_node sets the role too, but returns before Raft has the member.
-        change = docker_command(module, ['node', 'promote' if params['role'] == ROLE_MANAGER else 'demote',
-                                         params['node']])
+        verb = 'promote' if params['role'] == ROLE_MANAGER else 'demote'
+        change = docker_command(module, ['node', verb, params['node']])
         rc, stdout, stderr = module.run_command(change, environ_update={'LC_ALL': 'C'})
         if rc != 0:
-            error = cli_error(rc, stdout, stderr, ' '.join(change[1:3]))
+            error = cli_error(rc, stdout, stderr, 'docker node %s' % verb)
             module.fail_json(msg=error.msg, stderr=stderr, cmd=change, node=before['node'])
 
     command, result = poll_docker_cli(module, ['node', 'inspect', params['node'], '--format', JSON_FORMAT],

@@ -117,7 +117,7 @@ def test_a_refused_promotion_fails_with_what_docker_said():
     stderr = 'Error response from daemon: rpc error: code = FailedPrecondition desc = node is down\n'
     kind, result, run_command, _time = run({'role': 'manager'}, [node('worker'), (1, '', stderr)])
     assert kind == 'fail' and result['cmd'] == PROMOTE and result['stderr'] == stderr
-    assert result['msg'].startswith('node promote failed with rc 1: Error response from daemon')
+    assert result['msg'].startswith('docker node promote failed with rc 1: Error response from daemon')
     assert run_command.call_count == 2
 
 
@@ -150,3 +150,11 @@ def test_an_empty_node_name_is_refused_before_docker_runs():
     kind, result, run_command, _time = run({'node': ' ', 'role': 'manager'}, [])
     assert kind == 'fail' and run_command.call_count == 0
     assert result['msg'] == 'node must name a node: its ID or hostname, not an empty string'
+
+
+def test_docker_host_is_passed_to_every_command():
+    outputs = [node('manager', 'reachable'), (0, '', ''), node('worker')]
+    kind, _result, run_command, _time = run({'role': 'worker', 'docker_host': 'unix:///run/other.sock'}, outputs)
+    host = [DOCKER, '--host', 'unix:///run/other.sock']
+    assert kind == 'exit'
+    assert commands(run_command) == [host + INSPECT[1:], host + DEMOTE[1:], host + INSPECT[1:]]
