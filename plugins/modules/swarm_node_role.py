@@ -265,7 +265,8 @@ def main():
         module.fail_json(msg='node must name a node: its ID or hostname, not an empty string')
     check_wait_options(module)
 
-    inspect = docker_command(module, ['node', 'inspect', params['node'], '--format', JSON_FORMAT])
+    inspect_args = ['node', 'inspect', params['node'], '--format', JSON_FORMAT]
+    inspect = docker_command(module, inspect_args)
     try:
         before = check_once(command_runner(module, inspect), params)
     except DockerCLIError as exc:
@@ -284,15 +285,14 @@ def main():
         # community.docker.docker_node sets the role too, but returns before Raft has the member.
         verb = 'promote' if params['role'] == ROLE_MANAGER else 'demote'
         change = docker_command(module, ['node', verb, params['node']])
-        rc, stdout, stderr = module.run_command(change, environ_update={'LC_ALL': 'C'})
+        rc, stdout, stderr = command_runner(module, change)()
         if rc != 0:
             error = cli_error(rc, stdout, stderr, 'docker node %s' % verb)
             module.fail_json(msg=error.msg, stderr=stderr, cmd=change, node=before['node'])
 
-    command, result = poll_docker_cli(module, ['node', 'inspect', params['node'], '--format', JSON_FORMAT],
-                                      lambda run: check_once(run, params))
-    returns = dict(met=result['met'], elapsed=result['elapsed'], node=result['node'], diff=diff)
-    exit_with_result(module, command, result, dict(returns, changed=changed),
+    command, result = poll_docker_cli(module, inspect_args, lambda run: check_once(run, params))
+    returns = dict(changed=changed, met=result['met'], elapsed=result['elapsed'], node=result['node'], diff=diff)
+    exit_with_result(module, command, result, returns,
                      unmet='Raft does not have node %s as a %s' % (params['node'], params['role']),
                      unreadable='Could not read node %s' % params['node'], fail_when_unmet=True)
 
