@@ -121,7 +121,11 @@ options:
     type: int
     default: 2
   logs_tail:
-    description: Lines of each failing service's logs (C(docker service logs --tail)) in the failure message; V(0) for none.
+    description:
+      - Lines of each failing service's logs (C(docker service logs --tail)) in the failure message; V(0) for none.
+      - Each read of the failure report (C(docker service ps), C(docker service logs)) is given 20 seconds with
+        coreutils C(timeout), since C(docker service logs) waits for every node that ran a task of the service, and
+        the message says when one was cut off.
     type: int
     default: 20
   absent_timeout:
@@ -216,6 +220,11 @@ ROLLOUT_GRACE = 10
 STABLE_SECONDS = 5
 # Marks the configs this module created, so that it only ever removes its own.
 OWNER = 'io.homelab.swarm.stack'
+# Each docker read of a failure report gets this many seconds, so that the report ends when a node's engine
+# no longer answers (docker service logs waits for every node that ran a task, with no timeout of its own).
+REPORT_READ_SECONDS = 20
+# The exit code of coreutils timeout(1) when it stopped the command.
+TIMED_OUT = 124
 # CLI failures that mean the manager's engine (or its control plane) stopped answering.
 ENGINE_LOST = (ERROR_DAEMON, ERROR_NO_LEADER, ERROR_TIMEOUT)
 
@@ -261,8 +270,13 @@ class StackDeployer(object):
         # The services a deploy is sending, named when the engine stops answering during it.
         self.deploying = None
 
-    def run(self, args, data=None, check=True):
+    def run(self, args, data=None, check=True, seconds=None):
         command = docker_command(self.module, args)
+        if seconds:
+            # coreutils is essential on every supported host; without it the read is not bounded.
+            bound = self.module.get_bin_path('timeout')
+            if bound:
+                command = [bound, '--kill-after=5', str(seconds)] + command
         rc, out, err = self.module.run_command(command, data=data, binary_data=False,
                                                environ_update={'LC_ALL': 'C'})
         if check and rc != 0:
@@ -506,13 +520,20 @@ class StackDeployer(object):
                 name, state.get('replicas', '?'),
                 ', %d of them on an earlier spec' % stale if stale > 0 else '',
                 (', update %s%s' % (update, (': ' + state['message']) if state.get('message') else '')) if update else ''))
-            _rc, out, _err = self.run(['service', 'ps', '--no-trunc', '--format', '{{json .}}', name], check=False)
+            rc, out, _err = self.run(['service', 'ps', '--no-trunc', '--format', '{{json .}}', name], check=False,
+                                     seconds=REPORT_READ_SECONDS)
+            if rc == TIMED_OUT:
+                lines.append('  its tasks: docker service ps gave no answer within %d seconds' % REPORT_READ_SECONDS)
             for line in self.task_lines(out):
                 lines.append(line)
             if self.module.params['logs_tail'] > 0:
-                _rc, out, err = self.run(['service', 'logs', '--no-task-ids', '--tail',
-                                          str(self.module.params['logs_tail']), name], check=False)
+                rc, out, err = self.run(['service', 'logs', '--no-task-ids', '--tail',
+                                         str(self.module.params['logs_tail']), name], check=False,
+                                        seconds=REPORT_READ_SECONDS)
                 logs = [line for line in (out + err).splitlines() if line.strip()]
+                if rc == TIMED_OUT:
+                    lines.append('  its logs: docker service logs stopped after %d seconds without an answer from every '
+                                 'node that ran its tasks' % REPORT_READ_SECONDS)
                 if logs:
                     lines.append('  last %d lines of its logs:' % len(logs))
                     lines.extend('    ' + line for line in logs)

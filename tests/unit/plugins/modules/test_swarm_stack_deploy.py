@@ -56,7 +56,13 @@ def running(*tasks, service='app_web'):
 
 QUIET = (0, 'id-app_web\n', '')
 EMPTY = (0, '', '')
+TIMEOUT = '/usr/bin/timeout'
+BOUND = [TIMEOUT, '--kill-after=5', str(swarm_stack_deploy.REPORT_READ_SECONDS)]
 LOST_ENGINE = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
+
+
+def bin_path(self, name, *args, **kwargs):
+    return TIMEOUT if name == 'timeout' else DOCKER
 
 
 def run(args, outputs, check_mode=False):
@@ -74,7 +80,7 @@ def run(args, outputs, check_mode=False):
             mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
             mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
             mock.patch.object(basic.AnsibleModule, 'run_command', run_command), \
-            mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value=DOCKER), \
+            mock.patch.object(basic.AnsibleModule, 'get_bin_path', bin_path), \
             mock.patch.object(swarm_stack_deploy, 'time', fake):
         try:
             swarm_stack_deploy.main()
@@ -328,7 +334,36 @@ def test_a_crash_loop_fails_naming_the_task_its_error_and_its_logs():
     assert 'app_web.1 on worker1: Failed 1 second ago: task: non-zero exit (1)' in msg
     assert msg.count('app_web.1 on worker1') == 1, 'the newest task of each slot only'
     assert 'boom-4242' in msg
-    assert calls[-1][0] == [DOCKER, 'service', 'logs', '--no-task-ids', '--tail', '5', 'app_web']
+    assert calls[-2][0] == BOUND + [DOCKER, 'service', 'ps', '--no-trunc', '--format', '{{json .}}', 'app_web']
+    assert calls[-1][0] == BOUND + [DOCKER, 'service', 'logs', '--no-task-ids', '--tail', '5', 'app_web']
+
+
+def test_a_report_read_that_gets_no_answer_is_cut_off_and_named():
+    # docker service logs waits for every node that ran a task: a node whose engine stopped answering
+    # kept a report waiting for over an hour, so each read is bounded and its timeout is said.
+    tasks = service_ps({'Name': 'app_web.1', 'Node': 'worker1', 'CurrentState': 'Assigned 5 minutes ago', 'Error': ''})
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web')), EMPTY] * 2
+    outputs += [(0, tasks, ''), (swarm_stack_deploy.TIMED_OUT, 'first-line-7\n', '')]
+    kind, result, calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail'
+    assert not left
+    assert calls[-1][0][:len(BOUND)] == BOUND
+    msg = result['msg']
+    assert 'app_web.1 on worker1: Assigned 5 minutes ago' in msg
+    assert ('its logs: docker service logs stopped after %d seconds without an answer from every node'
+            % swarm_stack_deploy.REPORT_READ_SECONDS) in msg
+    assert 'first-line-7' in msg
+
+
+def test_the_deploy_itself_is_not_cut_off():
+    kind, result, calls, _left = run(
+        {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}, 'wait': False},
+        [QUIET, inspect(spec('app_web')), EMPTY, QUIET, inspect(spec('app_web', image='app:2', env=['P=x'])), EMPTY])
+    assert kind == 'exit', result
+    assert all(TIMEOUT not in cmd for cmd, _kwargs in calls)
 
 
 def test_a_rolled_back_update_is_a_failure():
