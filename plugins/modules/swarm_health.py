@@ -316,6 +316,7 @@ from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
     ERROR_NO_LEADER,
     ERROR_TIMEOUT,
     JSON_FORMAT,
+    command_runner,
     docker_cli_argument_spec,
     docker_command,
     exit_with_result,
@@ -571,8 +572,7 @@ def add_down_details(module, nodes, now):
     down = [node for node in nodes if node['status'].lower() != STATUS_READY]
     if not down:
         return described
-    rc, out, _err = module.run_command(docker_command(module, ['node', 'inspect'] + [node['id'] for node in down]),
-                                       environ_update={'LC_ALL': 'C'})
+    rc, out, _err = command_runner(module, docker_command(module, ['node', 'inspect'] + [node['id'] for node in down]))()
     if rc != 0:
         return described
     try:
