@@ -358,6 +358,21 @@ def test_a_report_read_that_gets_no_answer_is_cut_off_and_named():
     assert 'first-line-7' in msg
 
 
+def test_a_task_list_that_gets_no_answer_is_named_and_the_logs_are_still_read():
+    outputs = [EMPTY, EMPTY, QUIET, inspect(spec('app_web'))]
+    outputs += [ls(('app_web', '0/1')), inspect(spec('app_web')), EMPTY] * 2
+    outputs += [(swarm_stack_deploy.TIMED_OUT, '', ''), (0, 'boom-4242\n', '')]
+    kind, result, calls, left = run(
+        {'name': 'app', 'definition': {'services': {'web': {'image': 'a'}}}, 'wait_timeout': 4, 'poll_interval': 2,
+         'logs_tail': 5}, outputs)
+    assert kind == 'fail'
+    assert not left
+    assert calls[-2][0][:len(BOUND)] == BOUND
+    assert ('its tasks: docker service ps gave no answer within %d seconds'
+            % swarm_stack_deploy.REPORT_READ_SECONDS) in result['msg']
+    assert 'boom-4242' in result['msg']
+
+
 def test_the_deploy_itself_is_not_cut_off():
     kind, result, calls, _left = run(
         {'name': 'app', 'definition': DOCUMENT, 'env': {'TAG': '2', 'PASSWORD': 'x'}, 'wait': False},
