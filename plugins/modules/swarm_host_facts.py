@@ -29,6 +29,9 @@ description:
   - V(docker) reads the installed Docker packages, the checksum and ownership of C(daemon.json), whether the engine
     starts at boot and the engine's swarm state.
   - V(images) lists the images the engine holds.
+  - With O(wait_for), the module first waits (up to O(wait_timeout)) until the engine answers and is in the swarm state
+    asked for, and fails, naming that state and the one last seen, when it is not. A just started or restarted engine
+    is then waited for in the module, not by a task retried until it answers.
   - Never changes anything, so the module always reports RV(ignore:changed=false).
   - A facts module by name, since it sets RV(ansible_facts) under M(ansible.builtin.setup)'s names (C(_info) modules
     never set facts).
@@ -85,6 +88,27 @@ options:
       - Also read the nftables ruleset (C(nft --json list ruleset)) when C(nft) is installed.
     type: bool
     default: true
+  wait_for:
+    description:
+      - What to wait for before reading, with V(docker) in O(gather).
+      - V(none) reads once; an engine that does not answer gives RV(docker.swarm=null).
+      - V(answer) waits until the engine answers, in any swarm state.
+      - V(settled) waits until its swarm state is not V(pending) (a restarted manager is V(locked) or V(active)).
+      - V(active) waits until the node is V(active) in the swarm.
+      - V(control) waits until the node is V(active) and, as a manager, has its control plane up (C(ControlAvailable)).
+    type: str
+    choices: [none, answer, settled, active, control]
+    default: none
+  wait_timeout:
+    description:
+      - Seconds to wait for O(wait_for) before failing.
+    type: int
+    default: 60
+  poll_interval:
+    description:
+      - Seconds between two reads while waiting. Must be at least V(1).
+    type: int
+    default: 2
 
 notes:
   - The O(docker_cli) and O(docker_host) options apply to the V(docker) and V(images) parts. When the docker CLI is missing
@@ -107,6 +131,13 @@ EXAMPLES = r"""
   homelab.swarm.swarm_host_facts:
     gather: [images]
   register: node_images
+
+- name: Wait until a restarted manager is back in the swarm with its control plane
+  homelab.swarm.swarm_host_facts:
+    gather: [docker]
+    wait_for: control
+    wait_timeout: 120
+  register: engine_back
 """
 
 RETURN = r"""
@@ -177,6 +208,21 @@ docker:
     daemon_json: {"sha1": "6f1ed002ab5595859014ebf0951522d9c2d3b1a1", "owner": "root", "group": "root", "mode": "644"}
     boot: enabled
     swarm: {"LocalNodeState": "active", "NodeID": "x2kq9x0o6a6n0cfgl2l1v1c8w", "ControlAvailable": true}
+waited:
+  description: What the module waited for and how long, V(null) with O(wait_for=none).
+  returned: always
+  type: dict
+  contains:
+    for:
+      description: The value of O(wait_for).
+      type: str
+    seconds:
+      description: Whole seconds waited.
+      type: int
+    attempts:
+      description: How many times the engine was read.
+      type: int
+  sample: {"for": "control", "seconds": 6, "attempts": 4}
 images:
   description: The engine's images, each with its id and tags. V(null) when not read or the engine does not answer.
   returned: always
@@ -192,10 +238,12 @@ import os
 import platform
 import pwd
 import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import JSON_FORMAT, build_command, docker_cli_argument_spec
+from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
+    JSON_FORMAT, build_command, check_wait_options, docker_cli_argument_spec, poll)
 
 
 PARTS = ['facts', 'kernel', 'firewall', 'docker', 'images']
@@ -203,6 +251,7 @@ NAMED_DISTRIBUTIONS = {'debian': 'Debian', 'ubuntu': 'Ubuntu'}
 OS_FAMILIES = (('Debian', ('debian', 'ubuntu')), ('RedHat', ('rhel', 'fedora', 'centos')), ('Suse', ('suse', 'opensuse')),
                ('Archlinux', ('arch',)), ('Alpine', ('alpine',)))
 MODULE_SUFFIXES = ('.ko', '.ko.xz', '.ko.zst', '.ko.gz')
+WAIT_STATES = ['none', 'answer', 'settled', 'active', 'control']
 
 
 def _norm_module(name):
@@ -438,7 +487,57 @@ def docker_cli_path(module):
     return module.get_bin_path(module.params['docker_cli'])
 
 
-def read_docker(module, docker_cli):
+def swarm_state_problem(swarm, wanted):
+    """Why the engine's swarm state (its docker info .Swarm) is not yet what O(wait_for) asks, or None when it is."""
+    state = swarm.get('LocalNodeState') or 'unknown'
+    if wanted == 'settled' and state == 'pending':
+        return 'its swarm state is still pending'
+    if wanted in ('active', 'control') and state != 'active':
+        error = swarm.get('Error') or ''
+        return 'its swarm state is %s%s' % (state, ' (%s)' % error if error else '')
+    if wanted == 'control' and not swarm.get('ControlAvailable'):
+        return 'it is active in the swarm, but not a manager with its control plane up'
+    return None
+
+
+def read_swarm(module, docker_cli):
+    """The engine's docker info .Swarm and None, or None and why the engine did not answer."""
+    rc, out, err = module.run_command(
+        build_command(docker_cli, ['info', '--format', '{{json .Swarm}}'], module.params['docker_host']),
+        environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        return None, (err or out or 'docker info exited with rc %s' % rc).strip()
+    try:
+        return json.loads(out), None
+    except ValueError:
+        module.fail_json(msg='Cannot parse the swarm state from docker info: %s' % out[:200])
+
+
+def wait_for_swarm(module, docker_cli):
+    """Read the swarm state until it is what O(wait_for) asks; return it and RV(waited). Fails the module on timeout."""
+    wanted = module.params['wait_for']
+    check_wait_options(module)
+    if not docker_cli:
+        module.fail_json(msg='wait_for=%s needs the docker CLI, and %s was not found' % (wanted, module.params['docker_cli']))
+    last = {}
+
+    def check():
+        swarm, error = read_swarm(module, docker_cli)
+        last['swarm'] = swarm
+        problem = 'the engine does not answer: %s' % error if swarm is None else swarm_state_problem(swarm, wanted)
+        return {'problems': [problem] if problem else [], 'error': None}
+
+    result = poll(check, module.params['wait_timeout'], module.params['poll_interval'], clock=time.time, sleep=time.sleep)
+    waited = {'for': wanted, 'seconds': result['elapsed'], 'attempts': result['attempts']}
+    if not result['met']:
+        module.fail_json(msg='The engine did not reach wait_for=%s within %ds (%d attempt%s): %s' % (
+            wanted, module.params['wait_timeout'], result['attempts'], '' if result['attempts'] == 1 else 's',
+            result['problems'][0]), waited=waited, docker={'swarm': last['swarm']})
+    return last['swarm'], waited
+
+
+def read_docker(module, docker_cli, waited_swarm=None):
+    """The docker part; C(waited_swarm) is the swarm state wait_for_swarm() read, else it is read here."""
     packages = {}
     # Without dpkg (a host the preflight refuses by its distribution), no package is known.
     dpkg_query = module.get_bin_path('dpkg-query')
@@ -447,16 +546,9 @@ def read_docker(module, docker_cli):
             [dpkg_query, '-W', '-f', '${Package} ${db:Status-Status} ${Version}\\n'] + module.params['docker_packages'])
         packages = installed_packages(out)
     result = {'packages': packages, 'daemon_json': file_summary(module.params['daemon_json']),
-              'boot': boot_state(module), 'swarm': None}
-    if docker_cli:
-        rc, out, err = module.run_command(
-            build_command(docker_cli, ['info', '--format', '{{json .Swarm}}'], module.params['docker_host']),
-            environ_update={'LC_ALL': 'C'})
-        if rc == 0:
-            try:
-                result['swarm'] = json.loads(out)
-            except ValueError:
-                module.fail_json(msg='Cannot parse the swarm state from docker info: %s' % out[:200])
+              'boot': boot_state(module), 'swarm': waited_swarm}
+    if waited_swarm is None and docker_cli:
+        result['swarm'] = read_swarm(module, docker_cli)[0]
     return result
 
 
@@ -481,11 +573,18 @@ def main():
         docker_packages=dict(type='list', elements='str', default=['docker*', 'containerd*', 'runc', 'python3-docker', 'python3-jsondiff', 'python3-yaml']),
         daemon_json=dict(type='path', default='/etc/docker/daemon.json'),
         nft_ruleset=dict(type='bool', default=True),
+        wait_for=dict(type='str', choices=WAIT_STATES, default='none'),
+        wait_timeout=dict(type='int', default=60),
+        poll_interval=dict(type='int', default=2),
     )
     argument_spec.update(docker_cli_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     gather = module.params['gather']
+    if module.params['wait_for'] != 'none' and 'docker' not in gather:
+        module.fail_json(msg='wait_for=%s needs docker in gather' % module.params['wait_for'])
     docker_cli = docker_cli_path(module) if 'docker' in gather or 'images' in gather else None
+    # The wait comes first: a just started engine is then read once it answers.
+    swarm, waited = wait_for_swarm(module, docker_cli) if module.params['wait_for'] != 'none' else (None, None)
     result = {}
     if 'facts' in gather:
         result['ansible_facts'] = read_facts(module)
@@ -493,7 +592,8 @@ def main():
         changed=False,
         kernel_modules=read_kernel(module, module.params['kernel_modules']) if 'kernel' in gather else None,
         firewall=read_firewall(module, module.params['nft_ruleset']) if 'firewall' in gather else None,
-        docker=read_docker(module, docker_cli) if 'docker' in gather else None,
+        docker=read_docker(module, docker_cli, swarm) if 'docker' in gather else None,
+        waited=waited,
         images=read_images(module, docker_cli) if 'images' in gather else None,
         **result
     )

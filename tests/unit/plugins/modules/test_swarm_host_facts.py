@@ -210,7 +210,10 @@ def stat_result(mode=0o100644, uid=0, gid=0, size=0):
 
 
 class FakeHost:
-    """What the module sees of the host; see the module docstring. Commands are keyed by their argv."""
+    """What the module sees of the host; see the module docstring. Commands are keyed by their argv.
+
+    A command's result is one (rc, stdout, stderr), or a list of them given in turn (the last one repeats).
+    """
 
     def __init__(self, files=None, dirs=(), listdirs=None, stats=None, bins=None, commands=None, users=None, groups=None):
         self.files = dict(files or {})
@@ -267,7 +270,10 @@ class FakeHost:
         key = tuple(cmd)
         if key not in self.commands:
             raise AssertionError('unexpected command: %r' % (cmd,))
-        return self.commands[key]
+        result = self.commands[key]
+        if isinstance(result, list):
+            return result.pop(0) if len(result) > 1 else result[0]
+        return result
 
     def get_bin_path(self, arg, required=False, opt_dirs=None):
         self.lookups.append((arg, opt_dirs))
@@ -279,7 +285,22 @@ def exit_json(self, **kwargs):
     raise ExitJson(kwargs)
 
 
-def run_module(args, host):
+class FakeClock:
+    """time for the module's waits: sleep() moves the clock on, so no test waits."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run_module(args, host, clock=None):
     """Run swarm_host_facts.main() on host with the module args; returns (kind, result), kind 'exit' or 'fail'."""
 
     def run_command(self, cmd, **kwargs):
@@ -297,7 +318,8 @@ def run_module(args, host):
             mock.patch.object(swarm_host_facts, 'os', host.os), \
             mock.patch.object(swarm_host_facts, 'platform', host.platform), \
             mock.patch.object(swarm_host_facts, 'pwd', host.pwd), \
-            mock.patch.object(swarm_host_facts, 'grp', host.grp):
+            mock.patch.object(swarm_host_facts, 'grp', host.grp), \
+            mock.patch.object(swarm_host_facts, 'time', clock or FakeClock()):
         try:
             swarm_host_facts.main()
         except ExitJson as exc:
@@ -313,7 +335,7 @@ def commands_run(host):
 
 def assert_parts(result, **parts):
     """The parts not given are None, and no ansible_facts unless facts is given."""
-    for name in ('kernel_modules', 'firewall', 'docker', 'images'):
+    for name in ('kernel_modules', 'firewall', 'docker', 'images', 'waited'):
         assert result[name] == parts.get(name), name
     if 'ansible_facts' in parts:
         assert result['ansible_facts'] == parts['ansible_facts']
@@ -648,6 +670,112 @@ def test_module_docker_info_not_json_fails():
 
 
 # ---------------------------------------------------------------------------
+# main(): wait_for
+# ---------------------------------------------------------------------------
+
+NOT_ANSWERING = (1, '', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n')
+PENDING_SWARM = dict(INACTIVE_SWARM, LocalNodeState='pending')
+LOCKED_SWARM = dict(INACTIVE_SWARM, LocalNodeState='locked')
+WORKER_SWARM = dict(SWARM, ControlAvailable=False)
+
+
+def waiting_host(*answers):
+    """docker_host() whose docker info gives the answers in turn: a dict is the swarm state, a tuple the raw result."""
+    results = [answer if isinstance(answer, tuple) else (0, json.dumps(answer) + '\n', '') for answer in answers]
+    return docker_host(commands=[(DPKG, (0, DPKG_OUTPUT, '')), (DOCKER_INFO, results)])
+
+
+@pytest.mark.parametrize('wanted, answers, swarm', [
+    ('answer', [NOT_ANSWERING, NOT_ANSWERING, INACTIVE_SWARM], INACTIVE_SWARM),
+    ('settled', [NOT_ANSWERING, PENDING_SWARM, LOCKED_SWARM], LOCKED_SWARM),
+    ('active', [NOT_ANSWERING, LOCKED_SWARM, SWARM], SWARM),
+    ('control', [PENDING_SWARM, WORKER_SWARM, SWARM], SWARM),
+])
+def test_module_wait_for_reads_until_the_state_is_reached(wanted, answers, swarm):
+    host = waiting_host(*answers)
+    clock = FakeClock()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': wanted}, host, clock)
+    assert kind == 'exit'
+    assert result['changed'] is False
+    assert result['docker']['swarm'] == swarm
+    assert result['docker']['packages'] == PACKAGES
+    assert result['waited'] == {'for': wanted, 'seconds': 4, 'attempts': 3}
+    assert clock.sleeps == [2, 2]
+    # The engine is read until it is ready, then the rest once.
+    assert commands_run(host) == [DOCKER_INFO, DOCKER_INFO, DOCKER_INFO, DPKG]
+
+
+def test_module_wait_for_met_at_once_does_not_sleep():
+    host = waiting_host(SWARM)
+    clock = FakeClock()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'control'}, host, clock)
+    assert kind == 'exit'
+    assert result['waited'] == {'for': 'control', 'seconds': 0, 'attempts': 1}
+    assert clock.sleeps == []
+    assert commands_run(host) == [DOCKER_INFO, DPKG]
+
+
+@pytest.mark.parametrize('wanted, answer, attempts, problem', [
+    ('answer', NOT_ANSWERING, 4, 'the engine does not answer: Cannot connect to the Docker daemon at '
+                                 'unix:///var/run/docker.sock. Is the docker daemon running?'),
+    ('answer', (125, '', ''), 4, 'the engine does not answer: docker info exited with rc 125'),
+    ('settled', PENDING_SWARM, 4, 'its swarm state is still pending'),
+    ('active', INACTIVE_SWARM, 4, 'its swarm state is inactive'),
+    ('active', dict(INACTIVE_SWARM, LocalNodeState='error', Error='manager stopped: raft: no elected cluster leader'), 4,
+     'its swarm state is error (manager stopped: raft: no elected cluster leader)'),
+    ('control', WORKER_SWARM, 4, 'it is active in the swarm, but not a manager with its control plane up'),
+])
+def test_module_wait_for_fails_after_the_timeout_naming_the_last_state(wanted, answer, attempts, problem):
+    host = waiting_host(answer)
+    clock = FakeClock()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': wanted, 'wait_timeout': 6}, host, clock)
+    assert kind == 'fail'
+    assert result['msg'] == 'The engine did not reach wait_for=%s within 6s (%d attempts): %s' % (wanted, attempts, problem)
+    assert result['waited'] == {'for': wanted, 'seconds': 6, 'attempts': attempts}
+    assert result['docker'] == {'swarm': None if isinstance(answer, tuple) else answer}
+    # Read when the timeout expires too, not one interval before; the packages are never read.
+    assert clock.sleeps == [2, 2, 2]
+    assert commands_run(host) == [DOCKER_INFO] * attempts
+
+
+def test_module_wait_for_with_no_timeout_reads_once():
+    host = waiting_host(PENDING_SWARM)
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'settled', 'wait_timeout': 0}, host)
+    assert kind == 'fail'
+    assert result['msg'] == 'The engine did not reach wait_for=settled within 0s (1 attempt): its swarm state is still pending'
+
+
+def test_module_wait_for_honours_poll_interval():
+    host = waiting_host(NOT_ANSWERING, SWARM)
+    clock = FakeClock()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'active', 'poll_interval': 5}, host, clock)
+    assert kind == 'exit'
+    assert clock.sleeps == [5]
+    assert result['waited'] == {'for': 'active', 'seconds': 5, 'attempts': 2}
+
+
+@pytest.mark.parametrize('args, msg', [
+    ({'gather': ['images'], 'wait_for': 'answer'}, 'wait_for=answer needs docker in gather'),
+    ({'gather': ['docker'], 'wait_for': 'answer', 'poll_interval': 0}, 'poll_interval must be 1 or more, got 0'),
+    ({'gather': ['docker'], 'wait_for': 'answer', 'wait_timeout': -1}, 'wait_timeout must be 0 or more, got -1'),
+])
+def test_module_wait_for_bad_options_fail_before_any_read(args, msg):
+    host = waiting_host(SWARM)
+    kind, result = run_module(args, host)
+    assert kind == 'fail'
+    assert result['msg'] == msg
+    assert host.run.call_count == 0
+
+
+def test_module_wait_for_without_the_docker_cli_fails():
+    host = docker_host(bins=dict(BINS, docker=None))
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'answer'}, host)
+    assert kind == 'fail'
+    assert result['msg'] == 'wait_for=answer needs the docker CLI, and docker was not found'
+    assert host.run.call_count == 0
+
+
+# ---------------------------------------------------------------------------
 # main(): images
 # ---------------------------------------------------------------------------
 
@@ -929,7 +1057,8 @@ def test_module_every_part_by_default(check_mode):
     # Check mode changes nothing: the module reads the same, and never reports a change.
     assert result['changed'] is False
     assert 'skipped' not in result
-    assert sorted(result) == ['ansible_facts', 'changed', 'docker', 'firewall', 'images', 'kernel_modules']
+    assert sorted(result) == ['ansible_facts', 'changed', 'docker', 'firewall', 'images', 'kernel_modules', 'waited']
+    assert result['waited'] is None
     assert result['ansible_facts']['default_ipv4']['address'] == '172.24.0.2'
     assert result['ansible_facts']['distribution_version'] == '12.15'
     assert result['kernel_modules'] == {'overlay': True, 'br_netfilter': True, 'ip_vs': True}
