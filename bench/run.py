@@ -4,6 +4,7 @@
     python bench/run.py --sizes 2 4      fewer cluster sizes for the scaling part
     python bench/run.py --deploy-only    only deploy.yml against raw docker, on 2 nodes
     python bench/run.py --peers DIR      where the peer role is (default ../shared/peers)
+    python bench/run.py --mitogen        also the 2-node first converge and re-run under mitogen
 
 Prints a table and writes the figures as JSON to .cache/bench/results.json. Absolute times on a
 shared machine are noisy, so what matters are the ratios, all measured in the same run:
@@ -19,6 +20,8 @@ shared machine are noisy, so what matters are the ratios, all measured in the sa
                                     atosatto/ansible-dockerswarm doing the same work (Debian's
                                     docker.io, the same daemon.json, a 2-node swarm), each on its
                                     own fresh nodes over the same SSH connection
+  with mitogen / baseline           (--mitogen) the 2-node first converge and re-run under the
+                                    mitogen_linear strategy, on their own fresh nodes
 
 It also splits the baseline and the converges into the package installation, the wait until the
 services run, and the rest: what site.yml adds to the shell sequence (its checks, reads and comparisons).
@@ -106,10 +109,10 @@ PHASES = {"install": re.compile(r"Docker \| Install the (pinned )?engine"),
           "wait": re.compile(r"Stack \| Deploy stack ")}
 
 
-def site(inventory, *extra, playbook="site.yml"):
+def site(inventory, *extra, playbook="site.yml", env_extra=None):
     """Runs site.yml; returns (seconds, changed count summed over hosts, seconds per phase)."""
     env = dict(lab_env(inventory), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
-               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all", **(env_extra or {}))
     start = time.monotonic()
     proc = subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, playbook, *extra],
                           cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
@@ -297,8 +300,12 @@ def main():
     parser.add_argument("--peers", default=os.path.join(os.path.dirname(REPO), "shared", "peers"),
                         help="the folder holding atosatto-ansible-dockerswarm and atosatto-inventory")
     parser.add_argument("--deploy-only", action="store_true", help="only deploy.yml against raw docker, on 2 nodes")
+    parser.add_argument("--mitogen", action="store_true",
+                        help="also the 2-node first converge and re-run under mitogen (installed into .venv)")
     args = parser.parse_args()
     sh([os.path.join(REPO, "scripts", "setup.sh")])
+    if args.mitogen:
+        sh([os.path.join(VENV_BIN, "pip"), "install", "-q", "-r", os.path.join(REPO, "requirements", "mitogen.txt")])
     sh([os.path.join(REPO, "scripts", "lab-image.sh"), "all"])
     results = {"scaling": {}}
     work = tempfile.mkdtemp(prefix="hsw-bench-")
@@ -350,11 +357,31 @@ def main():
                                                                         results.pop("stack"))
         print("baseline (a shell sequence on the nodes): %.1fs" % results["baseline_s"], flush=True)
         results["peer"] = peer_comparison(work, args.peers)
+        if args.mitogen:
+            # An opt-in that may break with an ansible-core release: its failure must not lose the figures above.
+            try:
+                results["mitogen"] = mitogen_converge(os.path.join(work, "mitogen"))
+            except SystemExit as exc:
+                results["mitogen"] = {"error": str(exc)[-3000:]}
+                print("mitogen run failed:\n%s" % results["mitogen"]["error"], flush=True)
     finally:
         for directory in os.listdir(work):
             lab(os.path.join(work, directory), "down")
         shutil.rmtree(work, ignore_errors=True)
     report(results)
+
+
+def mitogen_converge(workdir):
+    """The 2-node first converge and re-run under mitogen, on fresh nodes, with the settings the README gives."""
+    package = sh([os.path.join(VENV_BIN, "python"), "-c",
+                  "import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))"]).strip()
+    env_extra = {"ANSIBLE_STRATEGY_PLUGINS": os.path.join(package, "plugins", "strategy"), "ANSIBLE_STRATEGY": "mitogen_linear"}
+    inventory = fresh_lab(workdir, ["manager1"], ["worker1"])
+    first, _changed, _phases = site(inventory, env_extra=env_extra)
+    rerun, changed, _phases = site(inventory, env_extra=env_extra)
+    lab(inventory, "down")
+    print("mitogen, 2 nodes: first converge %.1fs, re-run %.1fs (changed=%d)" % (first, rerun, changed), flush=True)
+    return {"first_converge_s": first, "rerun_s": rerun, "rerun_changed": changed}
 
 
 def report(r):
@@ -390,6 +417,13 @@ def report(r):
     print("| atosatto/ansible-dockerswarm | %.1f | %.1f | %d |"
           % (peer["peer_first_converge_s"], peer["peer_rerun_s"], peer["peer_rerun_changed"]))
     r["ratios"] = {name: value for name, value, _target in ratios}
+    if "first_converge_s" in r.get("mitogen", {}):
+        m = r["mitogen"]
+        print("\n| under mitogen, 2 nodes | seconds | / baseline | / first converge |\n|---|---|---|---|")
+        print("| first converge | %.1f | %.2f | |" % (m["first_converge_s"], m["first_converge_s"] / r["baseline_s"]))
+        print("| re-run (changed=%d) | %.1f | | %.2f |" % (m["rerun_changed"], m["rerun_s"], m["rerun_s"] / m["first_converge_s"]))
+        r["ratios"]["mitogen first converge / baseline"] = m["first_converge_s"] / r["baseline_s"]
+        r["ratios"]["mitogen re-run / mitogen first converge"] = m["rerun_s"] / m["first_converge_s"]
     report_deploy(r)
     save(r)
 
