@@ -1,5 +1,5 @@
 """Faults (issue 18): runs killed at named points (remove_node's included), two runs at once, a partitioned
-worker, a manager lost mid-deploy. After each, the next run repairs what was left, nothing that ran is lost, and the run after
+worker, a manager lost mid-deploy, a node whose tasks cannot move removed. After each, the next run repairs what was left, nothing that ran is lost, and the run after
 the repair changes nothing. The tests run in order (-x): the first ones build the swarm from bare nodes.
 """
 
@@ -163,6 +163,26 @@ def test_a_manager_lost_mid_deploy_fails_naming_it_and_the_next_run_converges(la
     lab.assert_healthy()
     lab.assert_configs_of_services_exist()
     lab.assert_no_change("-e", SEEN["options"], *greeting)
+
+
+def test_a_remove_node_whose_tasks_cannot_move_stops_before_the_node_leaves(lab):
+    # Two web tasks, at most one per node: with the worker drained, one of them has nowhere to run.
+    remove = ("-e", "node=" + WORKER, "-e", "swarm_remove_confirm=true", "-e", "swarm_remove_wait_timeout=20")
+    rc, out, _recap = lab.play("remove_node", *remove)
+    text = " ".join(out.split())
+    assert rc != 0, out[-3000:]
+    assert re.search(r"%s is drained, but after \d+ seconds these services still do not run all their tasks on other "
+                     r"nodes: [^.]*lab_web: 1/2 running \(max 1 per node\)" % WORKER, text), out[-3000:]
+    assert "It was not removed" in text, out[-3000:]
+    # The refusal came before the leave: the worker is still a node, drained, and its engine in the swarm.
+    nodes = {n["Hostname"]: n for n in lab.node_ls()}
+    assert sorted(nodes) == ["manager1", "worker1"], nodes
+    assert nodes["worker1"]["Availability"] == "Drain", nodes
+    assert lab.swarm_state(lab.worker) == "active"
+    # site.yml gives the worker its availability back, and the web service its second task.
+    lab.converge("-e", SEEN["options"], *SEEN["greeting"])
+    lab.wait_healthy()
+    lab.assert_no_change("-e", SEEN["options"], *SEEN["greeting"])
 
 
 def test_a_remove_node_killed_before_the_node_leaves_is_finished_by_the_next_run(lab):
