@@ -1,6 +1,7 @@
 """Faults (issue 18): runs killed at named points (remove_node's included), two runs at once, a partitioned
-worker, a manager lost mid-deploy, a node whose tasks cannot move removed. After each, the next run repairs what was left, nothing that ran is lost, and the run after
-the repair changes nothing. The tests run in order (-x): the first ones build the swarm from bare nodes.
+worker, a manager lost mid-deploy, removing a node whose tasks cannot move. After each, the next run repairs
+what was left, nothing that ran is lost, and the run after the repair changes nothing. The tests run in
+order (-x): the first ones build the swarm from bare nodes.
 """
 
 import json
