@@ -238,7 +238,6 @@ import os
 import platform
 import pwd
 import stat
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -527,7 +526,7 @@ def wait_for_swarm(module, docker_cli):
         problem = 'the engine does not answer: %s' % error if swarm is None else swarm_state_problem(swarm, wanted)
         return {'problems': [problem] if problem else [], 'error': None}
 
-    result = poll(check, module.params['wait_timeout'], module.params['poll_interval'], clock=time.time, sleep=time.sleep)
+    result = poll(check, module.params['wait_timeout'], module.params['poll_interval'])
     waited = {'for': wanted, 'seconds': result['elapsed'], 'attempts': result['attempts']}
     if not result['met']:
         module.fail_json(msg='The engine did not reach wait_for=%s within %ds (%d attempt%s): %s' % (

@@ -26,8 +26,9 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_host_facts
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, ExitJson, FailJson, fail_json
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, ExitJson, FailJson, FakeTime, fail_json
 
 
 IP = '/usr/sbin/ip'
@@ -285,21 +286,6 @@ def exit_json(self, **kwargs):
     raise ExitJson(kwargs)
 
 
-class FakeClock:
-    """time for the module's waits: sleep() moves the clock on, so no test waits."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def run_module(args, host, clock=None):
     """Run swarm_host_facts.main() on host with the module args; returns (kind, result), kind 'exit' or 'fail'."""
 
@@ -319,7 +305,7 @@ def run_module(args, host, clock=None):
             mock.patch.object(swarm_host_facts, 'platform', host.platform), \
             mock.patch.object(swarm_host_facts, 'pwd', host.pwd), \
             mock.patch.object(swarm_host_facts, 'grp', host.grp), \
-            mock.patch.object(swarm_host_facts, 'time', clock or FakeClock()):
+            mock.patch.object(docker_cli, 'time', clock or FakeTime()):
         try:
             swarm_host_facts.main()
         except ExitJson as exc:
@@ -693,7 +679,7 @@ def waiting_host(*answers):
 ])
 def test_module_wait_for_reads_until_the_state_is_reached(wanted, answers, swarm):
     host = waiting_host(*answers)
-    clock = FakeClock()
+    clock = FakeTime()
     kind, result = run_module({'gather': ['docker'], 'wait_for': wanted}, host, clock)
     assert kind == 'exit'
     assert result['changed'] is False
@@ -707,7 +693,7 @@ def test_module_wait_for_reads_until_the_state_is_reached(wanted, answers, swarm
 
 def test_module_wait_for_met_at_once_does_not_sleep():
     host = waiting_host(SWARM)
-    clock = FakeClock()
+    clock = FakeTime()
     kind, result = run_module({'gather': ['docker'], 'wait_for': 'control'}, host, clock)
     assert kind == 'exit'
     assert result['waited'] == {'for': 'control', 'seconds': 0, 'attempts': 1}
@@ -727,7 +713,7 @@ def test_module_wait_for_met_at_once_does_not_sleep():
 ])
 def test_module_wait_for_fails_after_the_timeout_naming_the_last_state(wanted, answer, attempts, problem):
     host = waiting_host(answer)
-    clock = FakeClock()
+    clock = FakeTime()
     kind, result = run_module({'gather': ['docker'], 'wait_for': wanted, 'wait_timeout': 6}, host, clock)
     assert kind == 'fail'
     assert result['msg'] == 'The engine did not reach wait_for=%s within 6s (%d attempts): %s' % (wanted, attempts, problem)
@@ -747,7 +733,7 @@ def test_module_wait_for_with_no_timeout_reads_once():
 
 def test_module_wait_for_honours_poll_interval():
     host = waiting_host(NOT_ANSWERING, SWARM)
-    clock = FakeClock()
+    clock = FakeTime()
     kind, result = run_module({'gather': ['docker'], 'wait_for': 'active', 'poll_interval': 5}, host, clock)
     assert kind == 'exit'
     assert clock.sleeps == [5]
