@@ -53,7 +53,7 @@ def sh(args, **kwargs):
 
 
 # site.yml with nothing to deploy: a swarm of bare nodes, the work the peer role does too.
-NO_STACK = {"swarm_stacks": [], "swarm_stack_images": [], "swarm_networks_overlays": [],
+NO_STACK = {"swarm_stacks": [], "swarm_images_tarballs": [], "swarm_networks_overlays": [],
             "swarm_configs_configs": [], "swarm_configs_secrets": []}
 
 
@@ -90,7 +90,7 @@ def write_inventory(directory, managers, workers, extra_vars=None):
         shutil.copytree(os.path.join(REPO, "inventories", "lab", "group_vars"), group_vars)
     # The lab's stack refers to its image tarball relative to the lab inventory.
     # One stack (lab), the one the shell baseline deploys too.
-    overrides = {"swarm_stack_images": [os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")],
+    overrides = {"swarm_images_tarballs": [os.path.join(REPO, ".cache", "lab", "hsw-busybox.tar")],
                  "lab_dev_enabled": False}
     overrides.update(extra_vars or {})
     with open(os.path.join(group_vars, "all", "zz_bench.yml"), "w") as handle:
@@ -348,7 +348,7 @@ def main():
             lab(inventory, "down")
         # One bare node's own converge: a one-node swarm, with no stack to deploy.
         inventory = fresh_lab(os.path.join(work, "single"), ["manager1"], [],
-                              {"swarm_stacks": [], "swarm_stack_images": [], "swarm_networks_overlays": [],
+                              {"swarm_stacks": [], "swarm_images_tarballs": [], "swarm_networks_overlays": [],
                                "swarm_configs_configs": [], "swarm_configs_secrets": []})
         results["single_node_converge_s"], _changed, results["phases"]["one-node converge"] = site(inventory)
         print("one bare node's own converge: %.1fs" % results["single_node_converge_s"], flush=True)

@@ -89,10 +89,10 @@ def test_worker_rejoins_after_leaving_without_leaking_tokens(manager, workers, t
         )
     text = log.read_text()
     assert run.returncode == 0, text[-3000:]
-    # swarm_manager_rotate_join_tokens (host_vars): the tokens used by this run's join are gone.
+    # swarm_join_tokens_rotate (host_vars): the tokens used by this run's join are gone.
     rotated = [manager.check_output("docker swarm join-token -q %s" % kind) for kind in ("worker", "manager")]
     assert all(old != new for old, new in zip(tokens, rotated)), "the join tokens were not rotated"
-    assert "Swarm | Rotate the join tokens after this run's joins" in text
+    assert "Join tokens | Rotate the join tokens after this run's joins" in text
     unlock_key = manager.check_output("docker swarm unlock-key -q")
     for secret in tokens + rotated + [unlock_key]:
         assert secret not in text

@@ -344,6 +344,7 @@ def test_the_starter_inventory_builds_a_swarm_on_bare_engines(lab, tmp_path):
     (home / "hosts.yml").write_text(hosts)
     settings = home / "group_vars" / "all.yml"
     settings.write_text(settings.read_text().replace("ansible_user: admin", "ansible_user: deploy"))
+    # swarm_stack_images: the name swarm_images_tarballs had before the swarm_images role, still read.
     overrides = json.dumps({"docker_install_source": "distribution", "swarm_stack_images": [stand_in_tarball(str(tmp_path))]})
     # The controller's SSH settings, as ~/.ssh would hold them: the lab's key; new host keys.
     ssh = {"ANSIBLE_PRIVATE_KEY_FILE": lab.connections[MANAGER1]["ansible_ssh_private_key_file"],
