@@ -91,6 +91,15 @@ options:
     type: int
     default: 2
     aliases: [wait_interval]
+  drained_node:
+    description:
+      - A node that was just drained, by ID or hostname. O(wait_for) then also requires that none of its tasks is
+        still live there (from V(new) to V(running)), read with C(docker node ps <node> --format '{{json .}}'). Draining
+        only marks a node's tasks for shutdown, so its containers may still run after the services have their tasks
+        elsewhere.
+      - Those tasks are returned in RV(drained_node_tasks) and named in RV(problems).
+      - Leave it out for a node that is down, whose last known tasks the swarm keeps reporting.
+    type: str
   fail_on_unmet:
     description:
       - Fail the task when the state given by O(wait_for) is still not reached at the end.
@@ -132,6 +141,15 @@ EXAMPLES = r"""
   delegate_to: "{{ groups['swarm_managers'][0] }}"
   run_once: true
 
+- name: Before removing a drained node, wait until its services run elsewhere and it runs no task
+  homelab.swarm.swarm_service_status:
+    services: [lab_web, lab_api]
+    wait_for: converged
+    drained_node: worker2
+    wait_timeout: 120
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+
 - name: Check two services without failing
   homelab.swarm.swarm_service_status:
     stack: lab
@@ -164,6 +182,7 @@ problems:
   sample:
     - "lab_web: 1/2 running (max 1 per node)"
     - "lab_db: no such service"
+    - "worker2 still runs lab_api.1 (Running 3 seconds ago)"
 attempts:
   description: How many times the service list was read.
   returned: always
@@ -174,6 +193,21 @@ elapsed:
   returned: always
   type: int
   sample: 12
+drained_node_tasks:
+  description:
+    - The tasks still live on O(drained_node) in the last attempt; empty without O(drained_node).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The task's name, C(<service>.<slot>) or C(<service>.<node id>).
+      type: str
+      sample: lab_web.2
+    state:
+      description: The task's current state as the CLI prints it.
+      type: str
+      sample: Running 4 seconds ago
 services:
   description:
     - The looked-at services as listed by C(docker service ls), in that order (sorted by name).
@@ -271,7 +305,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
     JSON_FORMAT,
+    command_runner,
     docker_cli_argument_spec,
+    docker_command,
     exit_with_result,
     field_text,
     json_fields,
@@ -291,6 +327,8 @@ SERVICE_LS = ['service', 'ls', '--format', JSON_FORMAT]
 REPLICAS_RE = re.compile(r'^(\d+)\s*/\s*(\d+)(.*)$')
 MAX_PER_NODE_RE = re.compile(r'\(\s*max\s+(\d+)\s+per\s+node\s*\)', re.IGNORECASE)
 COMPLETED_RE = re.compile(r'\(\s*\d+\s*/\s*\d+\s+completed\s*\)', re.IGNORECASE)
+# The current states of a task that still holds (or is about to start) a container on its node.
+LIVE_TASK_STATES = ('new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running')
 
 
 def is_job_mode(mode):
@@ -423,19 +461,46 @@ def empty_summary():
     }
 
 
-def check_once(run, params):
-    """Read and evaluate the service list once.
+def normalize_node_task(raw):
+    """One decoded C(docker node ps) JSON object as C({name, state}). Raises ValueError without a Name."""
+    fields = json_fields(raw)
+    name = field_text(fields.get('name'))
+    if not name:
+        raise ValueError('no Name key')
+    return {'name': name, 'state': field_text(fields.get('currentstate'))}
 
-    C(run) is a callable returning C((rc, stdout, stderr)) of C(docker service ls --format '{{json .}}').
-    Returns a dict with C(services), C(summary), C(problems) and C(error) (a DockerCLIError that waiting
-    may fix, or None). Raises DockerCLIError for failures that waiting cannot fix.
+
+def live_tasks(tasks):
+    """The tasks of C(docker node ps) whose current state (its first word) is one of LIVE_TASK_STATES."""
+    return [task for task in tasks if (task['state'].split() or [''])[0].lower() in LIVE_TASK_STATES]
+
+
+def check_once(run, params, run_node_ps=None):
+    """Read and evaluate the service list once, and the tasks of O(drained_node) when C(run_node_ps) is given.
+
+    C(run) and C(run_node_ps) are callables returning C((rc, stdout, stderr)) of C(docker service ls) and
+    C(docker node ps <drained_node>), both with C(--format '{{json .}}').
+    Returns a dict with C(services), C(summary), C(drained_node_tasks), C(problems) and C(error) (a DockerCLIError
+    that waiting may fix, or None). Raises DockerCLIError for failures that waiting cannot fix.
     """
     services, error = read_json_lines(run, normalize_service, 'docker service ls')
     if error is not None:
-        return {'services': [], 'summary': empty_summary(), 'problems': [error.msg], 'error': error}
+        return {'services': [], 'summary': empty_summary(), 'drained_node_tasks': [], 'problems': [error.msg], 'error': error}
+    wait_for = params.get('wait_for') or WAIT_NONE
     selected, summary, problems = evaluate(services, names=params.get('services'), stack=params.get('stack'),
-                                           wait_for=params.get('wait_for') or WAIT_NONE)
-    return {'services': selected, 'summary': summary, 'problems': problems, 'error': None}
+                                           wait_for=wait_for)
+    node_tasks = []
+    if run_node_ps is not None:
+        tasks, error = read_json_lines(run_node_ps, normalize_node_task, 'docker node ps')
+        if error is not None:
+            return {'services': selected, 'summary': summary, 'drained_node_tasks': [], 'problems': [error.msg],
+                    'error': error}
+        node_tasks = live_tasks(tasks)
+        if wait_for != WAIT_NONE:
+            problems.extend('%s still runs %s (%s)' % (params['drained_node'], task['name'], task['state'])
+                            for task in node_tasks)
+    return {'services': selected, 'summary': summary, 'drained_node_tasks': node_tasks, 'problems': problems,
+            'error': None}
 
 
 def main():
@@ -445,14 +510,21 @@ def main():
         wait_for=dict(type='str', default=WAIT_NONE, choices=[WAIT_NONE, WAIT_CONVERGED, WAIT_AVAILABLE]),
         wait_timeout=dict(type='int', default=0),
         poll_interval=dict(type='int', default=2, aliases=['wait_interval']),
+        drained_node=dict(type='str'),
         fail_on_unmet=dict(type='bool', default=True),
     )
     argument_spec.update(docker_cli_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
+    if params['drained_node'] is not None and not params['drained_node'].strip():
+        module.fail_json(msg='drained_node must name a node: its ID or hostname, not an empty string')
 
-    command, result = poll_docker_cli(module, SERVICE_LS, lambda run: check_once(run, params))
-    returns = dict(met=result['met'], elapsed=result['elapsed'], services=result['services'], summary=result['summary'])
+    run_node_ps = None
+    if params['drained_node']:
+        run_node_ps = command_runner(module, docker_command(module, ['node', 'ps', params['drained_node'], '--format', JSON_FORMAT]))
+    command, result = poll_docker_cli(module, SERVICE_LS, lambda run: check_once(run, params, run_node_ps))
+    returns = dict(met=result['met'], elapsed=result['elapsed'], services=result['services'], summary=result['summary'],
+                   drained_node_tasks=result['drained_node_tasks'])
     # A stack name with a typo would otherwise look like a converged stack.
     if result['error'] is None and params['stack'] and not result['services'] and not params['services']:
         module.warn('No service of the stack %s was found' % params['stack'])

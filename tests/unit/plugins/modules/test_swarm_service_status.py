@@ -573,3 +573,87 @@ def test_module_rejects_unknown_wait_for():
     assert 'wait_for' in result['msg']
     assert 'converged' in result['msg']
     assert run.call_count == 0
+
+
+# ---------------------------------------------------------------------------
+# drained_node: the recorded tasks of manager1 while a rolling restart drained it
+# ---------------------------------------------------------------------------
+
+NODE_PS = [DOCKER, 'node', 'ps', 'manager1', '--format', '{{json .}}']
+
+
+def test_the_live_tasks_of_a_node_are_those_from_new_to_running():
+    tasks = swarm_service_status.parse_json_lines(fixture('node_ps_2010_lab_drain_started.jsonl'),
+                                                  swarm_service_status.normalize_node_task, 'docker node ps')
+    assert len(tasks) == 17
+    assert swarm_service_status.live_tasks(tasks) == [
+        {'name': 'lab_agent.lejt2zgqaanzhfbw68xr91yxg', 'state': 'Running less than a second ago'},
+        {'name': 'lab_web.1', 'state': 'Running less than a second ago'},
+        {'name': 'ops_node-exporter.lejt2zgqaanzhfbw68xr91yxg', 'state': 'Running less than a second ago'}]
+    states = [{'name': 'a.%d' % i, 'state': state} for i, state in enumerate(
+        ['New 1 second ago', 'Pending 1 second ago', 'Assigned 1 second ago', 'Accepted 1 second ago',
+         'Preparing 1 second ago', 'Ready 1 second ago', 'Starting 1 second ago', 'Shutdown 1 second ago',
+         'Failed 1 second ago', 'Complete 1 second ago', 'Rejected 1 second ago', 'Orphaned 1 second ago', ''])]
+    assert [task['state'].split()[0] for task in swarm_service_status.live_tasks(states)] == [
+        'New', 'Pending', 'Assigned', 'Accepted', 'Preparing', 'Ready', 'Starting']
+
+
+def test_a_drained_node_is_waited_for_until_it_runs_no_task():
+    outputs = [ok(CONVERGED), ok('node_ps_2010_lab_drain_started.jsonl'),
+               ok(CONVERGED), ok('node_ps_2010_lab_draining.jsonl'),
+               ok(CONVERGED), ok('node_ps_2010_lab_drained.jsonl')]
+    kind, result, run_command, fake_time = run_module(
+        {'stack': 'lab', 'wait_for': 'converged', 'drained_node': 'manager1', 'wait_timeout': 60}, outputs)
+    assert kind == 'exit' and result['met'] is True and result['problems'] == []
+    assert result['drained_node_tasks'] == [] and result['attempts'] == 3 and fake_time.sleeps == [2, 2]
+    assert [call[0][1] for call in run_command.call_args_list] == [SERVICE_LS, NODE_PS] * 3
+
+
+def test_a_drained_node_that_keeps_running_tasks_is_named():
+    outputs = [ok(CONVERGED), ok('node_ps_2010_lab_draining.jsonl')] * 3
+    kind, result, _run_command, _time = run_module(
+        {'stack': 'lab', 'wait_for': 'converged', 'drained_node': 'manager1', 'wait_timeout': 4, 'fail_on_unmet': False},
+        outputs)
+    assert kind == 'exit' and result['met'] is False and result['summary']['converged'] is True
+    assert result['problems'] == ['manager1 still runs lab_agent.lejt2zgqaanzhfbw68xr91yxg (Running 4 seconds ago)',
+                                  'manager1 still runs lab_web.1 (Running 4 seconds ago)']
+    assert result['msg'] == ('Services not converged after 4s (3 attempts): '
+                             'manager1 still runs lab_agent.lejt2zgqaanzhfbw68xr91yxg (Running 4 seconds ago); '
+                             'manager1 still runs lab_web.1 (Running 4 seconds ago)')
+    assert [task['name'] for task in result['drained_node_tasks']] == ['lab_agent.lejt2zgqaanzhfbw68xr91yxg', 'lab_web.1']
+
+
+def test_services_and_the_drained_node_are_both_reported():
+    outputs = [ok(DRAIN_STARTED), ok('node_ps_2010_lab_draining.jsonl')]
+    kind, result, _run_command, _time = run_module(
+        {'stack': 'lab', 'wait_for': 'converged', 'drained_node': 'manager1'}, outputs)
+    assert kind == 'fail'
+    assert result['problems'][:3] == ['lab_api: 1/2 running', 'lab_db: 0/1 running', 'lab_web: 1/2 running (max 1 per node)']
+    assert result['problems'][3:] == ['manager1 still runs lab_agent.lejt2zgqaanzhfbw68xr91yxg (Running 4 seconds ago)',
+                                      'manager1 still runs lab_web.1 (Running 4 seconds ago)']
+
+
+def test_without_a_wait_the_drained_node_tasks_are_only_reported():
+    kind, result, _run_command, _time = run_module({'drained_node': 'manager1'},
+                                                   [ok(CONVERGED), ok('node_ps_2010_lab_draining.jsonl')])
+    assert kind == 'exit' and result['met'] is True and result['problems'] == []
+    assert len(result['drained_node_tasks']) == 2
+
+
+def test_without_drained_node_no_node_is_read():
+    kind, result, run_command, _time = run_module({'stack': 'lab', 'wait_for': 'converged'}, [ok(CONVERGED)])
+    assert kind == 'exit' and result['drained_node_tasks'] == []
+    assert [call[0][1] for call in run_command.call_args_list] == [SERVICE_LS]
+
+
+def test_a_drained_node_the_manager_cannot_read_is_read_again():
+    outputs = [ok(CONVERGED), err('err_2010_no_leader.txt'), ok(CONVERGED), ok('node_ps_2010_lab_drained.jsonl')]
+    kind, result, _run_command, fake_time = run_module(
+        {'stack': 'lab', 'wait_for': 'converged', 'drained_node': 'manager1', 'wait_timeout': 10}, outputs)
+    assert kind == 'exit' and result['met'] is True and result['attempts'] == 2 and fake_time.sleeps == [2]
+
+
+def test_an_empty_drained_node_is_refused_before_any_command():
+    kind, result, run_command, _time = run_module({'drained_node': ' '}, [])
+    assert kind == 'fail' and result['msg'] == 'drained_node must name a node: its ID or hostname, not an empty string'
+    assert run_command.call_count == 0
