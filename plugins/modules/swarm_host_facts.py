@@ -96,8 +96,10 @@ options:
       - V(settled) waits until its swarm state is not V(pending) (a restarted manager is V(locked) or V(active)).
       - V(active) waits until the node is V(active) in the swarm.
       - V(control) waits until the node is V(active) and, as a manager, has its control plane up (C(ControlAvailable)).
+      - V(worker) waits until the node is V(active) and not a manager. A demoted manager knows it is a worker a moment
+        after Raft has it as one, and only then can it leave the swarm without C(--force).
     type: str
-    choices: [none, answer, settled, active, control]
+    choices: [none, answer, settled, active, control, worker]
     default: none
   wait_timeout:
     description:
@@ -250,7 +252,7 @@ NAMED_DISTRIBUTIONS = {'debian': 'Debian', 'ubuntu': 'Ubuntu'}
 OS_FAMILIES = (('Debian', ('debian', 'ubuntu')), ('RedHat', ('rhel', 'fedora', 'centos')), ('Suse', ('suse', 'opensuse')),
                ('Archlinux', ('arch',)), ('Alpine', ('alpine',)))
 MODULE_SUFFIXES = ('.ko', '.ko.xz', '.ko.zst', '.ko.gz')
-WAIT_STATES = ['none', 'answer', 'settled', 'active', 'control']
+WAIT_STATES = ['none', 'answer', 'settled', 'active', 'control', 'worker']
 
 
 def _norm_module(name):
@@ -491,11 +493,13 @@ def swarm_state_problem(swarm, wanted):
     state = swarm.get('LocalNodeState') or 'unknown'
     if wanted == 'settled' and state == 'pending':
         return 'its swarm state is still pending'
-    if wanted in ('active', 'control') and state != 'active':
+    if wanted in ('active', 'control', 'worker') and state != 'active':
         error = swarm.get('Error') or ''
         return 'its swarm state is %s%s' % (state, ' (%s)' % error if error else '')
     if wanted == 'control' and not swarm.get('ControlAvailable'):
         return 'it is active in the swarm, but not a manager with its control plane up'
+    if wanted == 'worker' and swarm.get('ControlAvailable'):
+        return 'it is active in the swarm, but still a manager'
     return None
 
 

@@ -676,6 +676,7 @@ def waiting_host(*answers):
     ('settled', [NOT_ANSWERING, PENDING_SWARM, LOCKED_SWARM], LOCKED_SWARM),
     ('active', [NOT_ANSWERING, LOCKED_SWARM, SWARM], SWARM),
     ('control', [PENDING_SWARM, WORKER_SWARM, SWARM], SWARM),
+    ('worker', [SWARM, SWARM, WORKER_SWARM], WORKER_SWARM),
 ])
 def test_module_wait_for_reads_until_the_state_is_reached(wanted, answers, swarm):
     host = waiting_host(*answers)
@@ -710,6 +711,8 @@ def test_module_wait_for_met_at_once_does_not_sleep():
     ('active', dict(INACTIVE_SWARM, LocalNodeState='error', Error='manager stopped: raft: no elected cluster leader'), 4,
      'its swarm state is error (manager stopped: raft: no elected cluster leader)'),
     ('control', WORKER_SWARM, 4, 'it is active in the swarm, but not a manager with its control plane up'),
+    ('worker', SWARM, 4, 'it is active in the swarm, but still a manager'),
+    ('worker', INACTIVE_SWARM, 4, 'its swarm state is inactive'),
 ])
 def test_module_wait_for_fails_after_the_timeout_naming_the_last_state(wanted, answer, attempts, problem):
     host = waiting_host(answer)
