@@ -96,6 +96,17 @@ def test_autolock_without_a_key_file_is_refused(tmp_path):
     assert "swarm_manager_autolock is on for m1" in out
 
 
+def test_a_missing_image_tarball_is_refused_before_any_host_changes(tmp_path):
+    missing = str(tmp_path / "web-1.4.tar")
+    present = tmp_path / "api-2.0.tar"
+    present.write_text("")
+    extra = json.dumps({"swarm_images_tarballs": [str(present), missing]})
+    rc, out = run_site(tmp_path, "swarm_managers:\n  hosts:\n" + local_hosts("m1"), "-e", extra)
+    assert_stopped_in_preflight(rc, out)
+    assert "No such image tarball on the controller (swarm_images_tarballs): %s." % missing in " ".join(out.split())
+    assert "Preflight | Read the facts" not in out, "a host was read before the check"
+
+
 def test_undefined_stack_variable_is_refused_with_its_name(tmp_path):
     # The stacks are rendered on the controller in the preflight play: a variable the inventory does
     # not define stops the run there, naming the variable, before any host is changed.
