@@ -156,25 +156,23 @@ elapsed:
   sample: 4
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.homelab.swarm.plugins.module_utils.docker_cli import (
-    DockerCLIError,
-    ERROR_PARSE,
-    cli_error,
+    JSON_FORMAT,
     command_runner,
     docker_command,
     docker_cli_argument_spec,
     exit_with_result,
+    field_text,
+    json_fields,
     poll_docker_cli,
+    read_json_lines,
 )
 
 
-# Names only: --format '{{json .}}' of docker network ls gives nothing more that is needed here.
-LIST_ARGS = ['network', 'ls', '--filter', 'driver=overlay', '--format', '{{.Name}}']
+LIST_ARGS = ['network', 'ls', '--filter', 'driver=overlay', '--format', JSON_FORMAT]
+INSPECT_ARGS = ['network', 'inspect', '--verbose', '--format', JSON_FORMAT]
 
 
 def expected_addresses(tasks):
@@ -182,62 +180,59 @@ def expected_addresses(tasks):
     return sorted(set((task['network'], task['address'].split('/', 1)[0]) for task in tasks if task['address']))
 
 
-def network_view(output):
-    """Parse the output of C(docker network inspect --verbose --format '{{json .}}' NET...), one object a line.
+def network_name(raw):
+    """The C(Name) of one decoded C(docker network ls) JSON object. Raises ValueError without one."""
+    name = field_text(json_fields(raw).get('name'))
+    if not name:
+        raise ValueError('no Name key')
+    return name
 
-    Returns C({name: {'containers': bool, 'known': set of addresses}}). Raises DockerCLIError of kind parse.
+
+def normalize_network(raw):
+    """One decoded C(docker network inspect --verbose) JSON object as C({name, containers, known}).
+
+    C(containers) tells whether the node has containers on the network; C(known) is the set of task
+    addresses in the node's network database. Raises ValueError when the object has no Name or its
+    C(Services) are not the engine's shape.
     """
-    view = {}
-    for line in to_text(output).splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            network = json.loads(line)
-            name = network['Name']
-            known = set()
-            for service in (network.get('Services') or {}).values():
-                for task in (service or {}).get('Tasks') or []:
-                    if task.get('EndpointIP'):
-                        known.add(task['EndpointIP'])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DockerCLIError('Cannot parse the output of docker network inspect --verbose: %s: %r' % (exc, line[:200]),
-                                 kind=ERROR_PARSE)
-        view[name] = {'containers': bool(network.get('Containers')), 'known': known}
-    return view
+    fields = json_fields(raw)
+    name = network_name(raw)
+    known = set()
+    try:
+        for service in (fields.get('services') or {}).values():
+            for task in (service or {}).get('Tasks') or []:
+                if task.get('EndpointIP'):
+                    known.add(task['EndpointIP'])
+    except (AttributeError, TypeError) as exc:
+        raise ValueError('Services of network %s: %s' % (name, exc))
+    return {'name': name, 'containers': bool(fields.get('containers')), 'known': known}
 
 
-def unknown_addresses(expected, view):
+def unknown_addresses(expected, networks):
     """The C(expected) pairs on networks with containers on the node whose address the node does not know."""
+    view = dict((network['name'], network) for network in networks)
     return [pair for pair in expected if view.get(pair[0], {}).get('containers') and pair[1] not in view[pair[0]]['known']]
 
 
 def check_once(module, run_list, expected):
-    """One look at the node's overlay networks; a result for poll() with C(unknown) and C(attached)."""
-    rc, stdout, stderr = run_list()
-    if rc != 0:
-        return read_error(cli_error(rc, stdout, stderr, 'docker network ls'))
-    names = [name for name in to_text(stdout).split() if name]
-    view = {}
-    if names:
-        rc, stdout, stderr = command_runner(
-            module, docker_command(module, ['network', 'inspect', '--verbose', '--format', '{{json .}}'] + names))()
-        if rc != 0:
-            return read_error(cli_error(rc, stdout, stderr, 'docker network inspect'))
-        view = network_view(stdout)
-    unknown = unknown_addresses(expected, view)
+    """One look at the node's overlay networks; a result for poll() with C(unknown) and C(attached).
+
+    Raises DockerCLIError for failures that waiting cannot fix.
+    """
+    names, error = read_json_lines(run_list, network_name, 'docker network ls')
+    networks = []
+    if error is None and names:
+        run_inspect = command_runner(module, docker_command(module, INSPECT_ARGS + names))
+        networks, error = read_json_lines(run_inspect, normalize_network, 'docker network inspect --verbose')
+    if error is not None:
+        return {'unknown': [], 'attached': [], 'problems': [error.msg], 'error': error}
+    unknown = unknown_addresses(expected, networks)
     return {
         'unknown': [dict(network=network, address=address) for network, address in unknown],
-        'attached': sorted(name for name, network in view.items() if network['containers']),
+        'attached': sorted(network['name'] for network in networks if network['containers']),
         'problems': ['%s %s' % pair for pair in unknown],
         'error': None,
     }
-
-
-def read_error(error):
-    if error.fatal:
-        raise error
-    return {'unknown': [], 'attached': [], 'problems': [error.msg], 'error': error}
 
 
 def main():

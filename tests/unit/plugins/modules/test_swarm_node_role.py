@@ -19,7 +19,7 @@ import json
 import pytest
 
 from ansible_collections.homelab.swarm.plugins.modules import swarm_node_role
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, err, fixture, ok, run_main
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, commands, err, fixture, ok, run_main
 
 
 INSPECT = [DOCKER, 'node', 'inspect', 'worker1', '--format', '{{json .}}']
@@ -41,10 +41,6 @@ def node(role='worker', reachability=None, state='ready', leader=False):
 
 def run(args, outputs, fake_time=None):
     return run_main(swarm_node_role, dict({'node': 'worker1'}, **args), outputs, fake_time)
-
-
-def commands(run_command):
-    return [call[0][1] for call in run_command.call_args_list]
 
 
 def test_the_recorded_worker_is_read():

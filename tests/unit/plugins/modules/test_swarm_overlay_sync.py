@@ -18,10 +18,10 @@ import json
 import pytest
 
 from ansible_collections.homelab.swarm.plugins.modules import swarm_overlay_sync
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, err, fixture, run_main
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, commands, err, fixture, run_main
 
 
-LIST = [DOCKER, 'network', 'ls', '--filter', 'driver=overlay', '--format', '{{.Name}}']
+LIST = [DOCKER, 'network', 'ls', '--filter', 'driver=overlay', '--format', '{{json .}}']
 TASKS = [json.loads(line) for line in fixture('task_addresses_2010_lab.jsonl').splitlines()]
 MANAGER_VIEW = [json.loads(line) for line in fixture('network_inspect_2010_lab_manager1.jsonl').splitlines()]
 WORKER_VIEW = [json.loads(line) for line in fixture('network_inspect_2010_lab_worker1.jsonl').splitlines()]
@@ -32,7 +32,10 @@ def inspect(names):
 
 
 def listing(view):
-    return (0, ''.join(network['Name'] + '\n' for network in view), '')
+    """docker network ls --format '{{json .}}' of the networks of C(view), with the keys the 20.10 CLI prints."""
+    return (0, ''.join(json.dumps({'CreatedAt': network['Created'], 'Driver': network['Driver'], 'ID': network['Id'][:12],
+                                   'IPv6': 'false', 'Internal': 'false', 'Labels': '', 'Name': network['Name'],
+                                   'Scope': network['Scope']}) + '\n' for network in view), '')
 
 
 def networks(view):
@@ -56,10 +59,6 @@ def look(view):
 
 def run(args, outputs, fake_time=None):
     return run_main(swarm_overlay_sync, dict({'tasks': TASKS}, **args), outputs, fake_time)
-
-
-def commands(run_command):
-    return [call[0][1] for call in run_command.call_args_list]
 
 
 @pytest.mark.parametrize('view, attached', [
@@ -159,7 +158,20 @@ def test_permission_denied_fails_at_once():
 def test_output_that_is_not_the_inspect_json_fails_at_once():
     kind, result, _run_command, fake_time = run({'wait_timeout': 60}, [listing(WORKER_VIEW), (0, 'json\njson\njson\n', '')])
     assert kind == 'fail' and fake_time.sleeps == []
-    assert result['msg'].startswith('Cannot parse the output of docker network inspect --verbose: ')
+    assert result['msg'] == ('Cannot parse line 1 of the output of docker network inspect --verbose (not JSON; this docker '
+                             'CLI printed the literal word json, as 20.10 does for --format json): json')
+
+
+def test_networks_of_another_shape_fail_at_once_naming_the_line():
+    odd = json.loads(json.dumps(WORKER_VIEW))
+    odd[1]['Services'] = ['lab_api']
+    kind, result, _run_command, fake_time = run({'wait_timeout': 60}, [listing(odd), networks(odd)])
+    assert kind == 'fail' and fake_time.sleeps == []
+    assert result['msg'].startswith("Cannot parse line 2 of the output of docker network inspect --verbose "
+                                    "(Services of network internal-network: 'list' object has no attribute 'values'): ")
+    kind, result, _run_command, _time = run({'wait_timeout': 60}, [(0, '{"Driver":"overlay"}\n', '')])
+    assert kind == 'fail'
+    assert result['msg'] == 'Cannot parse line 1 of the output of docker network ls (no Name key): {"Driver":"overlay"}'
 
 
 def test_check_mode_reads_the_same_way():

@@ -32,7 +32,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.homelab.swarm.plugins.module_utils import docker_cli
 from ansible_collections.homelab.swarm.plugins.modules import swarm_service_status
-from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FakeTime, err, fixture, ok, run_main
+from ansible_collections.homelab.swarm.tests.unit.plugins.modules.utils import DOCKER, FakeTime, commands, err, fixture, ok, run_main
 
 
 SERVICE_LS = [DOCKER, 'service', 'ls', '--format', '{{json .}}']
@@ -606,7 +606,7 @@ def test_a_drained_node_is_waited_for_until_it_runs_no_task():
         {'stack': 'lab', 'wait_for': 'converged', 'drained_node': 'manager1', 'wait_timeout': 60}, outputs)
     assert kind == 'exit' and result['met'] is True and result['problems'] == []
     assert result['drained_node_tasks'] == [] and result['attempts'] == 3 and fake_time.sleeps == [2, 2]
-    assert [call[0][1] for call in run_command.call_args_list] == [SERVICE_LS, NODE_PS] * 3
+    assert commands(run_command) == [SERVICE_LS, NODE_PS] * 3
 
 
 def test_a_drained_node_that_keeps_running_tasks_is_named():
@@ -643,7 +643,7 @@ def test_without_a_wait_the_drained_node_tasks_are_only_reported():
 def test_without_drained_node_no_node_is_read():
     kind, result, run_command, _time = run_module({'stack': 'lab', 'wait_for': 'converged'}, [ok(CONVERGED)])
     assert kind == 'exit' and result['drained_node_tasks'] == []
-    assert [call[0][1] for call in run_command.call_args_list] == [SERVICE_LS]
+    assert commands(run_command) == [SERVICE_LS]
 
 
 def test_a_drained_node_the_manager_cannot_read_is_read_again():

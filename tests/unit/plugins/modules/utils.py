@@ -79,6 +79,11 @@ class FakeTime:
         self.now += seconds
 
 
+def commands(run_command):
+    """The argv of every run_command call of run_main()'s mock, in order."""
+    return [call[0][1] for call in run_command.call_args_list]
+
+
 def run_main(module, args, outputs, fake_time=None, bin_path=DOCKER):
     """Run module.main() with the given module args.
 
