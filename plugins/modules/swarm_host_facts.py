@@ -30,8 +30,9 @@ description:
     starts at boot and the engine's swarm state.
   - V(images) lists the images the engine holds.
   - With O(wait_for), the module first waits (up to O(wait_timeout)) until the engine answers and is in the swarm state
-    asked for, and fails, naming that state and the one last seen, when it is not. A just started or restarted engine
-    is then waited for in the module, not by a task retried until it answers.
+    asked for, until the containers of O(stacks) are gone, or until firewalld answers, and fails, naming what it waited
+    for and what it last saw, when that does not happen. A just started or restarted engine (or firewall) is then waited
+    for in the module, not by a task retried until it answers, which would print a line at each attempt.
   - Never changes anything, so the module always reports RV(ignore:changed=false).
   - A facts module by name, since it sets RV(ansible_facts) under M(ansible.builtin.setup)'s names (C(_info) modules
     never set facts).
@@ -98,9 +99,20 @@ options:
       - V(control) waits until the node is V(active) and, as a manager, has its control plane up (C(ControlAvailable)).
       - V(worker) waits until the node is V(active) and not a manager. A demoted manager knows it is a worker a moment
         after Raft has it as one, and only then can it leave the swarm without C(--force).
+      - V(stacks_stopped) waits until no container of O(stacks) runs on the host (a removed stack's containers stop a
+        moment after its services are gone).
+      - V(firewalld) waits until C(firewall-cmd --state) says firewalld runs, with V(firewall) in O(gather) (the first
+        start after the package is installed takes a few seconds).
     type: str
-    choices: [none, answer, settled, active, control, worker]
+    choices: [none, answer, settled, active, control, worker, stacks_stopped, firewalld]
     default: none
+  stacks:
+    description:
+      - With O(wait_for=stacks_stopped), the stacks (their C(com.docker.stack.namespace) label) whose containers must be
+        gone.
+    type: list
+    elements: str
+    default: []
   wait_timeout:
     description:
       - Seconds to wait for O(wait_for) before failing.
@@ -140,6 +152,12 @@ EXAMPLES = r"""
     wait_for: control
     wait_timeout: 120
   register: engine_back
+
+- name: Wait until the containers of a removed stack are gone from the node
+  homelab.swarm.swarm_host_facts:
+    gather: [docker]
+    wait_for: stacks_stopped
+    stacks: [homelab]
 """
 
 RETURN = r"""
@@ -222,7 +240,7 @@ waited:
       description: Whole seconds waited.
       type: int
     attempts:
-      description: How many times the engine was read.
+      description: How many times the engine (or firewalld) was read.
       type: int
   sample: {"for": "control", "seconds": 6, "attempts": 4}
 images:
@@ -252,7 +270,9 @@ NAMED_DISTRIBUTIONS = {'debian': 'Debian', 'ubuntu': 'Ubuntu'}
 OS_FAMILIES = (('Debian', ('debian', 'ubuntu')), ('RedHat', ('rhel', 'fedora', 'centos')), ('Suse', ('suse', 'opensuse')),
                ('Archlinux', ('arch',)), ('Alpine', ('alpine',)))
 MODULE_SUFFIXES = ('.ko', '.ko.xz', '.ko.zst', '.ko.gz')
-WAIT_STATES = ['none', 'answer', 'settled', 'active', 'control', 'worker']
+SWARM_WAITS = ['answer', 'settled', 'active', 'control', 'worker']
+WAIT_STATES = ['none'] + SWARM_WAITS + ['stacks_stopped', 'firewalld']
+STACK_LABEL = 'com.docker.stack.namespace'
 
 
 def _norm_module(name):
@@ -516,12 +536,43 @@ def read_swarm(module, docker_cli):
         module.fail_json(msg='Cannot parse the swarm state from docker info: %s' % out[:200])
 
 
-def wait_for_swarm(module, docker_cli):
-    """Read the swarm state until it is what O(wait_for) asks; return it and RV(waited). Fails the module on timeout."""
+def stack_containers_problem(output, stacks):
+    """Why containers of C(stacks) still run, from C(docker ps) lines of ID, stack and name; None when none does."""
+    running = {}
+    for line in output.splitlines():
+        fields = line.split('\t')
+        if len(fields) == 3 and fields[1] in stacks:
+            running.setdefault(fields[1], []).append(fields[2])
+    if not running:
+        return None
+    return '; '.join('%d container%s of stack %s still run%s: %s' % (
+        len(names), '' if len(names) == 1 else 's', stack, 's' if len(names) == 1 else '',
+        ', '.join(sorted(names)[:5]) + (', ...' if len(names) > 5 else '')) for stack, names in sorted(running.items()))
+
+
+def poll_until(module, check, what, failed_result=dict):
+    """poll() with the module's options; RV(waited), or the module fails naming C(what) and the last problem (and
+    returning C(failed_result()) too)."""
+    wanted = module.params['wait_for']
+    result = poll(check, module.params['wait_timeout'], module.params['poll_interval'])
+    waited = {'for': wanted, 'seconds': result['elapsed'], 'attempts': result['attempts']}
+    if not result['met']:
+        module.fail_json(msg='The %s did not reach wait_for=%s within %ds (%d attempt%s): %s' % (
+            what, wanted, module.params['wait_timeout'], result['attempts'], '' if result['attempts'] == 1 else 's',
+            result['problems'][0]), waited=waited, **failed_result())
+    return waited
+
+
+def wait_for_host(module, docker_cli):
+    """Wait until the host is what O(wait_for) asks; return the swarm state read last (None when not read) and RV(waited)."""
     wanted = module.params['wait_for']
     check_wait_options(module)
+    if wanted == 'firewalld':
+        return None, wait_for_firewalld(module)
     if not docker_cli:
         module.fail_json(msg='wait_for=%s needs the docker CLI, and %s was not found' % (wanted, module.params['docker_cli']))
+    if wanted == 'stacks_stopped':
+        return None, wait_for_stacks_stopped(module, docker_cli)
     last = {}
 
     def check():
@@ -530,17 +581,41 @@ def wait_for_swarm(module, docker_cli):
         problem = 'the engine does not answer: %s' % error if swarm is None else swarm_state_problem(swarm, wanted)
         return {'problems': [problem] if problem else [], 'error': None}
 
-    result = poll(check, module.params['wait_timeout'], module.params['poll_interval'])
-    waited = {'for': wanted, 'seconds': result['elapsed'], 'attempts': result['attempts']}
-    if not result['met']:
-        module.fail_json(msg='The engine did not reach wait_for=%s within %ds (%d attempt%s): %s' % (
-            wanted, module.params['wait_timeout'], result['attempts'], '' if result['attempts'] == 1 else 's',
-            result['problems'][0]), waited=waited, docker={'swarm': last['swarm']})
+    waited = poll_until(module, check, 'engine', lambda: {'docker': {'swarm': last['swarm']}})
     return last['swarm'], waited
 
 
+def wait_for_stacks_stopped(module, docker_cli):
+    stacks = module.params['stacks']
+    args = ['ps', '--filter', 'label=' + STACK_LABEL, '--format', '{{.ID}}\t{{.Label "%s"}}\t{{.Names}}' % STACK_LABEL]
+
+    def check():
+        rc, out, err = module.run_command(build_command(docker_cli, args, module.params['docker_host']),
+                                          environ_update={'LC_ALL': 'C'})
+        if rc != 0:
+            problem = 'the engine does not answer: %s' % (err or out or 'docker ps exited with rc %s' % rc).strip()
+        else:
+            problem = stack_containers_problem(out, stacks)
+        return {'problems': [problem] if problem else [], 'error': None}
+
+    return poll_until(module, check, 'node')
+
+
+def wait_for_firewalld(module):
+    firewall_cmd = module.get_bin_path('firewall-cmd', opt_dirs=['/usr/bin', '/usr/sbin'])
+    if not firewall_cmd:
+        module.fail_json(msg='wait_for=firewalld needs firewall-cmd, and it was not found')
+
+    def check():
+        rc, out, err = module.run_command([firewall_cmd, '--state'], environ_update={'LC_ALL': 'C'})
+        state = (out or err or '').strip() or 'rc %s' % rc
+        return {'problems': [] if state == 'running' else ['firewall-cmd --state says %s' % state], 'error': None}
+
+    return poll_until(module, check, 'firewall')
+
+
 def read_docker(module, docker_cli, waited_swarm=None):
-    """The docker part; C(waited_swarm) is the swarm state wait_for_swarm() read, else it is read here."""
+    """The docker part; C(waited_swarm) is the swarm state wait_for_host() read, else it is read here."""
     packages = {}
     # Without dpkg (a host the preflight refuses by its distribution), no package is known.
     dpkg_query = module.get_bin_path('dpkg-query')
@@ -577,17 +652,22 @@ def main():
         daemon_json=dict(type='path', default='/etc/docker/daemon.json'),
         nft_ruleset=dict(type='bool', default=True),
         wait_for=dict(type='str', choices=WAIT_STATES, default='none'),
+        stacks=dict(type='list', elements='str', default=[]),
         wait_timeout=dict(type='int', default=60),
         poll_interval=dict(type='int', default=2),
     )
     argument_spec.update(docker_cli_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     gather = module.params['gather']
-    if module.params['wait_for'] != 'none' and 'docker' not in gather:
-        module.fail_json(msg='wait_for=%s needs docker in gather' % module.params['wait_for'])
+    wanted = module.params['wait_for']
+    needed = 'firewall' if wanted == 'firewalld' else 'docker'
+    if wanted != 'none' and needed not in gather:
+        module.fail_json(msg='wait_for=%s needs %s in gather' % (wanted, needed))
+    if wanted == 'stacks_stopped' and not module.params['stacks']:
+        module.fail_json(msg='wait_for=stacks_stopped needs the stacks to wait for, in stacks')
     docker_cli = docker_cli_path(module) if 'docker' in gather or 'images' in gather else None
     # The wait comes first: a just started engine is then read once it answers.
-    swarm, waited = wait_for_swarm(module, docker_cli) if module.params['wait_for'] != 'none' else (None, None)
+    swarm, waited = wait_for_host(module, docker_cli) if wanted != 'none' else (None, None)
     result = {}
     if 'facts' in gather:
         result['ansible_facts'] = read_facts(module)

@@ -244,9 +244,10 @@ def test_production_sample_renders_and_validates(tmp_path):
         "    ansible_connection: local\n"
         "    ansible_python_interpreter: %s\n"
         "    ansible_become: false\n"
+        "  roles:\n"
+        "    - {role: homelab.swarm.swarm_configs, swarm_configs_step: names}\n"
+        "    - {role: homelab.swarm.swarm_stack, swarm_stack_step: check}\n"
         "  tasks:\n"
-        "    - {name: Names, ansible.builtin.include_role: {name: homelab.swarm.swarm_configs, tasks_from: names.yml}}\n"
-        "    - {name: Check, ansible.builtin.include_role: {name: homelab.swarm.swarm_stack, tasks_from: check.yml}}\n"
         "    - name: Keep the stack file here\n"
         "      ansible.builtin.copy: {content: '{{ swarm_stack_plans[0].text }}', dest: %s, mode: '0600'}\n"
         % (sys.executable, tmp_path / "docker-compose.yml")

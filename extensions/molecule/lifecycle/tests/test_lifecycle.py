@@ -285,12 +285,27 @@ def test_remove_node(lab):
 
 
 def test_reset(lab):
+    """The reset takes the stacks down, then each node out, a second manager (promoted by hand,
+    outside the inventory's roles) demoted first through swarm_leave, and it waits in modules: no
+    task is retried in a loop."""
     rc, out, _err = lab.play("reset")
     assert rc != 0 and "Not confirmed: nothing was changed" in out, out[-3000:]
     assert lab.service_replicas()["lab_web"].startswith("2/2")
+    in_swarm = [host for host in HOSTNAMES if host != MANAGER1
+                and lab.docker(host, "docker info --format '{{.Swarm.LocalNodeState}}'") == "active"]
+    assert len(in_swarm) == 1, in_swarm
+    lab.docker(MANAGER1, "docker node promote " + HOSTNAMES[in_swarm[0]])
+    assert lab.node_inspect(HOSTNAMES[in_swarm[0]])["Spec"]["Role"] == "manager"
 
     rc, out, recap = lab.play("reset", "-e", "swarm_reset_confirm=true")
     assert rc == 0, out[-4000:]
+    assert "FAILED - RETRYING" not in out, out[-4000:]
+    demoted = task_results(out, "homelab.swarm.swarm_leave : Leave | Demote the node")
+    assert demoted and any(line.startswith("changed:") for line in demoted), out[-4000:]
+    knows = task_results(out, "homelab.swarm.swarm_leave : Leave | Wait until the node knows it is a worker")
+    assert knows and [line.split(":")[0] for line in knows] == ["ok"], out[-4000:]
+    stopped = task_results(out, "homelab.swarm.swarm_reset : Reset | Wait until no container of the stacks runs on the node")
+    assert [line.split(":")[0] for line in stopped or []].count("ok") == 2, out[-4000:]
     for host in HOSTNAMES:
         state = lab.docker(host, "docker info --format '{{.Swarm.LocalNodeState}}'")
         assert state == "inactive", "%s is still %s" % (host, state)
@@ -388,6 +403,10 @@ def test_installing_firewalld_on_a_running_swarm_restarts_one_engine_at_a_time(l
     firewalld = ["-e", starter["overrides"], "-e", "swarm_firewall_install=firewalld"]
     rc, out, _recap = lab.play("site", *firewalld, inventory=starter["inventory"], env=starter["ssh"])
     assert rc == 0, out[-4000:]
+    # firewalld's first start is waited for in the module, not in a loop that prints each attempt.
+    assert "FAILED - RETRYING" not in out, out[-4000:]
+    answered = task_results(out, "homelab.swarm.swarm_firewall : Firewall | Wait until firewalld answers")
+    assert answered and [line.split(":")[0] for line in answered] == ["ok", "ok"], out[-4000:]
     assert "Restarting the engine of manager1" in out and "Restarting the engine of worker1" in out, out[-4000:]
     down = {}
     for host in (MANAGER1, WORKER1):

@@ -765,6 +765,115 @@ def test_module_wait_for_without_the_docker_cli_fails():
 
 
 # ---------------------------------------------------------------------------
+# main(): wait_for=stacks_stopped and wait_for=firewalld
+# ---------------------------------------------------------------------------
+
+STACK_PS = [DOCKER, 'ps', '--filter', 'label=com.docker.stack.namespace', '--format',
+            '{{.ID}}\t{{.Label "com.docker.stack.namespace"}}\t{{.Names}}']
+HOMELAB_RUNNING = ('0d5f3c1e9a2b\thomelab\thomelab_web.2.t8y0c1mmu3ra4l2m3wdn9kkbv\n'
+                   '7a1e4b2c6d3f\tops\tops_prometheus.1.k2l4ql7bx1q0o9gpy9v3sx2ms\n'
+                   '9c0b8a7d6e5f\thomelab\thomelab_redis.1.w3n0c8x6m5z4v2b1q9p7o6i5u\n')
+OPS_ONLY = '7a1e4b2c6d3f\tops\tops_prometheus.1.k2l4ql7bx1q0o9gpy9v3sx2ms\n'
+
+
+def test_stack_containers_problem_names_each_stack_and_its_containers():
+    problem = swarm_host_facts.stack_containers_problem(HOMELAB_RUNNING, ['homelab', 'ops'])
+    assert problem == ('2 containers of stack homelab still run: homelab_redis.1.w3n0c8x6m5z4v2b1q9p7o6i5u, '
+                       'homelab_web.2.t8y0c1mmu3ra4l2m3wdn9kkbv; '
+                       '1 container of stack ops still runs: ops_prometheus.1.k2l4ql7bx1q0o9gpy9v3sx2ms')
+
+
+def test_stack_containers_problem_ignores_other_stacks_and_odd_lines():
+    assert swarm_host_facts.stack_containers_problem(OPS_ONLY + 'not a docker ps line\n\n', ['homelab']) is None
+    assert swarm_host_facts.stack_containers_problem('', ['homelab']) is None
+
+
+def test_stack_containers_problem_cuts_a_long_list():
+    output = ''.join('%012d\thomelab\thomelab_web.%d.x\n' % (n, n) for n in range(1, 8))
+    assert swarm_host_facts.stack_containers_problem(output, ['homelab']) == (
+        '7 containers of stack homelab still run: homelab_web.1.x, homelab_web.2.x, homelab_web.3.x, '
+        'homelab_web.4.x, homelab_web.5.x, ...')
+
+
+def test_module_wait_for_stacks_stopped_reads_until_they_are_gone():
+    host = docker_host(commands=[(DPKG, (0, DPKG_OUTPUT, '')), (DOCKER_INFO, (0, json.dumps(SWARM) + '\n', '')),
+                                 (STACK_PS, [(0, HOMELAB_RUNNING, ''), (0, HOMELAB_RUNNING, ''), (0, OPS_ONLY, '')])])
+    clock = FakeTime()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'stacks_stopped', 'stacks': ['homelab']}, host, clock)
+    assert kind == 'exit'
+    assert result['waited'] == {'for': 'stacks_stopped', 'seconds': 4, 'attempts': 3}
+    assert clock.sleeps == [2, 2]
+    assert result['docker']['swarm'] == SWARM
+    assert commands_run(host) == [STACK_PS, STACK_PS, STACK_PS, DPKG, DOCKER_INFO]
+
+
+def test_module_wait_for_stacks_stopped_fails_naming_what_still_runs():
+    host = docker_host(commands=[(STACK_PS, (0, HOMELAB_RUNNING, ''))])
+    clock = FakeTime()
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'stacks_stopped', 'stacks': ['homelab'],
+                               'wait_timeout': 4}, host, clock)
+    assert kind == 'fail'
+    assert result['msg'] == (
+        'The node did not reach wait_for=stacks_stopped within 4s (3 attempts): 2 containers of stack homelab still run: '
+        'homelab_redis.1.w3n0c8x6m5z4v2b1q9p7o6i5u, homelab_web.2.t8y0c1mmu3ra4l2m3wdn9kkbv')
+    assert result['waited'] == {'for': 'stacks_stopped', 'seconds': 4, 'attempts': 3}
+    assert commands_run(host) == [STACK_PS] * 3
+
+
+def test_module_wait_for_stacks_stopped_names_an_engine_that_does_not_answer():
+    host = docker_host(commands=[(STACK_PS, NOT_ANSWERING)])
+    kind, result = run_module({'gather': ['docker'], 'wait_for': 'stacks_stopped', 'stacks': ['homelab'],
+                               'wait_timeout': 0}, host)
+    assert kind == 'fail'
+    assert result['msg'] == (
+        'The node did not reach wait_for=stacks_stopped within 0s (1 attempt): the engine does not answer: Cannot connect '
+        'to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+
+
+def test_module_wait_for_firewalld_reads_until_it_runs():
+    host = FakeHost(bins=dict(BINS, nft=None), commands=[
+        (FIREWALLD_STATE, [(252, 'not running\n', ''), (0, 'running\n', '')]), (UFW_STATUS, (1, '', ''))])
+    clock = FakeTime()
+    kind, result = run_module({'gather': ['firewall'], 'wait_for': 'firewalld'}, host, clock)
+    assert kind == 'exit'
+    assert result['waited'] == {'for': 'firewalld', 'seconds': 2, 'attempts': 2}
+    assert result['firewall']['firewalld'] == 'running'
+    assert clock.sleeps == [2]
+    # The wait, then the firewall part once; the docker CLI is not looked for.
+    assert commands_run(host) == [FIREWALLD_STATE, FIREWALLD_STATE, UFW_STATUS, FIREWALLD_STATE]
+    assert 'docker' not in [name for name, opt_dirs in host.lookups]
+
+
+def test_module_wait_for_firewalld_fails_with_its_last_answer():
+    host = FakeHost(bins=BINS, commands=[(FIREWALLD_STATE, (252, 'not running\n', ''))])
+    kind, result = run_module({'gather': ['firewall'], 'wait_for': 'firewalld', 'wait_timeout': 2}, host)
+    assert kind == 'fail'
+    assert result['msg'] == 'The firewall did not reach wait_for=firewalld within 2s (2 attempts): firewall-cmd --state says not running'
+    assert result['waited'] == {'for': 'firewalld', 'seconds': 2, 'attempts': 2}
+
+
+def test_module_wait_for_firewalld_without_firewall_cmd_fails():
+    host = FakeHost(bins=dict(BINS, **{'firewall-cmd': None}))
+    kind, result = run_module({'gather': ['firewall'], 'wait_for': 'firewalld'}, host)
+    assert kind == 'fail'
+    assert result['msg'] == 'wait_for=firewalld needs firewall-cmd, and it was not found'
+    assert host.run.call_count == 0
+
+
+@pytest.mark.parametrize('args, msg', [
+    ({'gather': ['docker'], 'wait_for': 'firewalld'}, 'wait_for=firewalld needs firewall in gather'),
+    ({'gather': ['firewall'], 'wait_for': 'stacks_stopped', 'stacks': ['homelab']}, 'wait_for=stacks_stopped needs docker in gather'),
+    ({'gather': ['docker'], 'wait_for': 'stacks_stopped'}, 'wait_for=stacks_stopped needs the stacks to wait for, in stacks'),
+])
+def test_module_wait_for_stacks_and_firewalld_bad_options_fail_before_any_read(args, msg):
+    host = docker_host()
+    kind, result = run_module(args, host)
+    assert kind == 'fail'
+    assert result['msg'] == msg
+    assert host.run.call_count == 0
+
+
+# ---------------------------------------------------------------------------
 # main(): images
 # ---------------------------------------------------------------------------
 
