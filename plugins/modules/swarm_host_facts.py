@@ -523,13 +523,20 @@ def swarm_state_problem(swarm, wanted):
     return None
 
 
+def docker_output(module, docker_cli, args):
+    """The output of C(docker args) and None, or None and why the engine did not answer."""
+    rc, out, err = module.run_command(build_command(docker_cli, args, module.params['docker_host']),
+                                      environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        return None, (err or out or 'docker %s exited with rc %s' % (args[0], rc)).strip()
+    return out, None
+
+
 def read_swarm(module, docker_cli):
     """The engine's docker info .Swarm and None, or None and why the engine did not answer."""
-    rc, out, err = module.run_command(
-        build_command(docker_cli, ['info', '--format', '{{json .Swarm}}'], module.params['docker_host']),
-        environ_update={'LC_ALL': 'C'})
-    if rc != 0:
-        return None, (err or out or 'docker info exited with rc %s' % rc).strip()
+    out, error = docker_output(module, docker_cli, ['info', '--format', '{{json .Swarm}}'])
+    if error is not None:
+        return None, error
     try:
         return json.loads(out), None
     except ValueError:
@@ -590,12 +597,8 @@ def wait_for_stacks_stopped(module, docker_cli):
     args = ['ps', '--filter', 'label=' + STACK_LABEL, '--format', '{{.ID}}\t{{.Label "%s"}}\t{{.Names}}' % STACK_LABEL]
 
     def check():
-        rc, out, err = module.run_command(build_command(docker_cli, args, module.params['docker_host']),
-                                          environ_update={'LC_ALL': 'C'})
-        if rc != 0:
-            problem = 'the engine does not answer: %s' % (err or out or 'docker ps exited with rc %s' % rc).strip()
-        else:
-            problem = stack_containers_problem(out, stacks)
+        out, error = docker_output(module, docker_cli, args)
+        problem = 'the engine does not answer: %s' % error if error is not None else stack_containers_problem(out, stacks)
         return {'problems': [problem] if problem else [], 'error': None}
 
     return poll_until(module, check, 'node')
@@ -633,10 +636,8 @@ def read_docker(module, docker_cli, waited_swarm=None):
 def read_images(module, docker_cli):
     if not docker_cli:
         return None
-    rc, out, err = module.run_command(
-        build_command(docker_cli, ['image', 'ls', '--no-trunc', '--format', JSON_FORMAT], module.params['docker_host']),
-        environ_update={'LC_ALL': 'C'})
-    if rc != 0:
+    out, error = docker_output(module, docker_cli, ['image', 'ls', '--no-trunc', '--format', JSON_FORMAT])
+    if error is not None:
         return None
     try:
         return engine_images(out)
