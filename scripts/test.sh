@@ -143,17 +143,28 @@ molecule_all() {
     lanes[least]+=" $scenario"; load[least]=$((load[least] + ${scenario_minutes[$scenario]:-10}))
   done
   failed=$(mktemp)
+  # Each scenario's output, whole: the three lanes interleave on the terminal.
+  logs=.cache/molecule-logs
+  rm -rf "$logs" && mkdir -p "$logs"
   for lane in "${lanes[@]}"; do
     [ -n "$lane" ] || continue
     log "lane:$lane"
     (
       for scenario in $lane; do
-        run_scenario "$scenario" > >(sed -u "s/^/[$scenario] /") 2>&1 || echo "$scenario" >>"$failed"
+        run_scenario "$scenario" > >(sed -u "s/^/[$scenario] /" | tee "$logs/$scenario.log") 2>&1 \
+          || echo "$scenario" >>"$failed"
       done
     ) &
   done
   wait
   if [ -s "$failed" ]; then
+    # Again at the end, where a log cut to its last lines still shows them: what failed, and where.
+    while read -r scenario; do
+      log "$scenario: its failed tasks and tests (whole log: $logs/$scenario.log)"
+      sed 's/\x1b\[[0-9;]*m//g' "$logs/$scenario.log" \
+        | grep -aE 'fatal: \[|failed: \[|│ E  |│ FAILED tests/|│ ERROR|CRITICAL|Return code: [1-9]' \
+        | tail -n 60 >&2 || true
+    done <"$failed"
     log "molecule scenarios that failed: $(tr '\n' ' ' <"$failed")"
     rm -f "$failed"
     return 1
